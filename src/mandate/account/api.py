@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter, Request, Response
+
+from mandate.account import service
+from mandate.account.cookies import clear_session_cookies, set_session_cookies
+from mandate.account.flows import sign_up
+from mandate.account.models import User
+from mandate.account.schemas import (
+    Entitlements,
+    LoginIn,
+    MeOut,
+    OrganizationOut,
+    PasswordChangeIn,
+    SignupIn,
+    SignupOut,
+    TokenLoginIn,
+    TokenOut,
+    UserOut,
+)
+from mandate.audit.service import record
+from mandate.authz.context import OrgContext
+from mandate.authz.dependencies import (
+    SESSION_COOKIE,
+    CurrentCaller,
+    CurrentOrg,
+    MaybeResolved,
+    csrf_token_for,
+)
+from mandate.authz.roles import Role
+from mandate.billing.entitlements import entitlements_of
+from mandate.kit.db import utcnow
+from mandate.kit.errors import InvalidCredentials, responses
+from mandate.kit.session import DbSession
+from mandate.organization import repository as org_repo
+from mandate.organization.models import Organization
+from mandate.organization.service import create_token
+
+router = APIRouter(prefix="/api", tags=["auth"])
+
+
+def user_out(user: User) -> UserOut:
+    return UserOut(id=user.id, email=user.email, full_name=user.full_name)
+
+
+def org_out(org: Organization) -> OrganizationOut:
+    return OrganizationOut(id=org.id, slug=org.slug, name=org.name, tier=org.tier)
+
+
+def _ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def login_user(request: Request, db: DbSession, email: str, password: str) -> User:
+    return await service.authenticate(
+        db, request.app.state.login_policy, email=email, password=password, ip=_ip(request)
+    )
+
+
+async def begin_browser_session(
+    request: Request, response: Response, db: DbSession, user: User, org: Organization | None
+) -> None:
+    _session, token = await service.start_session(
+        db,
+        user,
+        days=request.app.state.settings.session_days,
+        ip=_ip(request),
+        user_agent=request.headers.get("user-agent"),
+        organization_id=org.id if org else None,
+    )
+    set_session_cookies(request, response, token)
+
+
+@router.post("/auth/signup", status_code=201, response_model=SignupOut, responses=responses(409, 422))
+async def signup(body: SignupIn, request: Request, response: Response, db: DbSession) -> SignupOut:
+    user, org = await sign_up(
+        db,
+        email=body.email,
+        password=body.password,
+        full_name=body.full_name,
+        organization_name=body.organization_name,
+    )
+    await begin_browser_session(request, response, db, user, org)
+    return SignupOut(user=user_out(user), organization=org_out(org))
+
+
+@router.post("/auth/login", status_code=204, responses=responses(401, 422, 429))
+async def login(body: LoginIn, request: Request, db: DbSession) -> Response:
+    user = await login_user(request, db, body.email, body.password)
+    memberships = await org_repo.memberships_of_user(db, user.id)
+    response = Response(status_code=204)
+    await begin_browser_session(request, response, db, user, memberships[0][1] if memberships else None)
+    return response
+
+
+@router.post("/auth/logout", status_code=204, responses=responses(403))
+async def logout(resolved: MaybeResolved) -> Response:
+    if resolved is not None and resolved.session is not None:
+        service.end_session(resolved.session)
+    response = Response(status_code=204)
+    clear_session_cookies(response)
+    return response
+
+
+@router.post("/auth/token", response_model=TokenOut, responses=responses(401, 422, 429))
+async def issue_token(body: TokenLoginIn, request: Request, db: DbSession) -> TokenOut:
+    user = await login_user(request, db, body.email, body.password)
+    memberships = await org_repo.memberships_of_user(db, user.id)
+    chosen = next(
+        ((m, o) for m, o in memberships if body.organization in (None, o.slug)), None
+    )
+    if chosen is None:
+        raise InvalidCredentials("You do not belong to that organization")
+    membership, org = chosen
+    from mandate.kit.tenancy import set_organization
+
+    set_organization(db, org.id)
+    ctx = OrgContext(user=user, organization=org, role=Role(membership.role))
+    expires = utcnow() + timedelta(days=request.app.state.settings.api_token_days)
+    token, secret = await create_token(
+        db, ctx, name=f"API login {utcnow():%Y-%m-%d %H:%M}", expires_at=expires, check_permission=False
+    )
+    return TokenOut(access_token=secret, expires_at=expires, organization=org_out(org))
+
+
+@router.post("/auth/password", status_code=204, responses=responses(401, 403, 422))
+async def change_password(body: PasswordChangeIn, caller: CurrentCaller, ctx: CurrentOrg, db: DbSession) -> Response:
+    await service.change_password(
+        db, caller.user, current_password=body.current_password, new_password=body.new_password
+    )
+    record(db, ctx, "account.password_changed", "user", caller.user.id)
+    return Response(status_code=204)
+
+
+@router.get("/me", response_model=MeOut, responses=responses(401, 403))
+async def me(ctx: CurrentOrg, request: Request) -> MeOut:
+    cookie = request.cookies.get(SESSION_COOKIE)
+    csrf = csrf_token_for(request.app.state.secret_key, cookie) if ctx.session and cookie else None
+    return MeOut(
+        user=user_out(ctx.user),
+        organization=org_out(ctx.organization),
+        role=ctx.role.value,
+        tier=ctx.organization.tier,
+        entitlements=Entitlements.model_validate(entitlements_of(ctx.organization)),
+        is_staff=ctx.user.is_staff,
+        csrf_token=csrf,
+    )

@@ -1,0 +1,155 @@
+"""Resolve the caller of a request: a browser session (cookie) or an API token (bearer)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from mandate.account import repository as account_repo
+from mandate.account.models import User, UserSession
+from mandate.account.service import session_for_token
+from mandate.authz.context import Caller, OrgContext
+from mandate.authz.roles import Role
+from mandate.kit.db import utcnow
+from mandate.kit.errors import AppError, CsrfFailed, NotAuthenticated, NotFound
+from mandate.kit.security import constant_time_equal, hash_token, hmac_hex
+from mandate.kit.session import DbSession
+from mandate.kit.tenancy import set_organization
+from mandate.organization import repository as org_repo
+from mandate.organization.models import ApiToken, Organization
+
+SESSION_COOKIE = "mandate_session"
+CSRF_COOKIE = "mandate_csrf"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
+
+
+class NoOrganization(AppError):
+    status = 403
+    code = "no_organization"
+    title = "You do not belong to an organization"
+
+
+@dataclass
+class Resolved:
+    user: User
+    session: UserSession | None = None
+    token: ApiToken | None = None
+    organization: Organization | None = None
+    role: Role | None = None
+
+
+def csrf_token_for(secret: str, session_token: str) -> str:
+    return hmac_hex(secret, "csrf:" + hash_token(session_token))
+
+
+async def _check_csrf(request: Request, secret: str, session_token: str) -> None:
+    if request.method in SAFE_METHODS:
+        return
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else None
+    if not sent or not constant_time_equal(sent, csrf_token_for(secret, session_token)):
+        raise CsrfFailed()
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+async def _from_token(db: DbSession, raw: str) -> Resolved:
+    token = await org_repo.token_by_hash_unscoped(db, hash_token(raw))
+    now = utcnow()
+    if token is None or token.revoked_at or (token.expires_at and token.expires_at <= now):
+        raise NotAuthenticated("The API token is invalid, expired or revoked")
+    user = await account_repo.get_user(db, token.created_by_id)
+    membership = await org_repo.membership_in(db, token.created_by_id, token.organization_id)
+    org = await org_repo.get_organization(db, token.organization_id)
+    if user is None or membership is None or org is None:
+        raise NotAuthenticated("The API token's creator no longer belongs to its organization")
+    if token.last_used_at is None or now - token.last_used_at > TOKEN_TOUCH_INTERVAL:
+        token.last_used_at = now
+    return Resolved(user, token=token, organization=org, role=Role(membership.role))
+
+
+async def _from_cookie(request: Request, db: DbSession, raw: str) -> Resolved | None:
+    user_session = await session_for_token(db, raw)
+    if user_session is None:
+        return None
+    user = await account_repo.get_user(db, user_session.user_id)
+    if user is None:
+        return None
+    await _check_csrf(request, request.app.state.secret_key, raw)
+    resolved = Resolved(user, session=user_session)
+    memberships = await org_repo.memberships_of_user(db, user.id)
+    chosen = next(
+        ((m, o) for m, o in memberships if o.id == user_session.active_organization_id),
+        memberships[0] if memberships else None,
+    )
+    if chosen is not None:
+        membership, org = chosen
+        resolved.organization, resolved.role = org, Role(membership.role)
+        if user_session.active_organization_id != org.id:
+            user_session.active_organization_id = org.id
+    return resolved
+
+
+async def resolve_optional(request: Request, db: DbSession) -> Resolved | None:
+    cached: Resolved | None = getattr(request.state, "resolved", None)
+    if cached is not None:
+        return cached
+    raw_token = _bearer(request)
+    resolved: Resolved | None = None
+    if raw_token:
+        resolved = await _from_token(db, raw_token)
+    elif cookie := request.cookies.get(SESSION_COOKIE):
+        resolved = await _from_cookie(request, db, cookie)
+    if resolved and resolved.organization:
+        set_organization(db, resolved.organization.id)
+    request.state.resolved = resolved
+    return resolved
+
+
+MaybeResolved = Annotated[Resolved | None, Depends(resolve_optional)]
+
+
+async def get_caller(resolved: MaybeResolved) -> Caller:
+    if resolved is None:
+        raise NotAuthenticated("Log in or send an API token")
+    return Caller(resolved.user, resolved.session, resolved.token)
+
+
+async def get_org_context(resolved: MaybeResolved) -> OrgContext:
+    if resolved is None:
+        raise NotAuthenticated("Log in or send an API token")
+    if resolved.organization is None or resolved.role is None:
+        raise NoOrganization("Create an organization or accept an invitation first")
+    return OrgContext(
+        user=resolved.user,
+        organization=resolved.organization,
+        role=resolved.role,
+        session=resolved.session,
+        token=resolved.token,
+    )
+
+
+async def get_staff(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
+    if not caller.is_staff:
+        raise NotFound()
+    return caller
+
+
+CurrentCaller = Annotated[Caller, Depends(get_caller)]
+CurrentOrg = Annotated[OrgContext, Depends(get_org_context)]
+StaffCaller = Annotated[Caller, Depends(get_staff)]

@@ -1,0 +1,138 @@
+"""The `mandate` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import secrets
+import sys
+
+from mandate.config import Mode, Settings, get_settings
+
+
+def _migrate(settings: Settings) -> None:
+    from mandate.migrate import upgrade
+
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_url)
+
+
+async def _seed_if_empty(settings: Settings) -> bool:
+    from mandate import demo
+    from mandate.kit.db import create_engine, create_session_factory
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            if await demo.is_seeded(session):
+                return False
+            await demo.seed(session)
+            await session.commit()
+            return True
+    finally:
+        await engine.dispose()
+
+
+def _print_logins(settings: Settings) -> None:
+    from mandate.demo import DEMO_PASSWORD, LOGINS
+
+    print(f"\n  Mandate is running at {settings.base_url}\n")
+    print(f"  Demo logins (password for all: {DEMO_PASSWORD}):")
+    for login in LOGINS:
+        print(f"    {login.email:<28} {login.role}")
+    print(flush=True)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = get_settings()
+    if settings.mode is Mode.EMBEDDED:
+        _migrate(settings)
+        if settings.seed_demo:
+            asyncio.run(_seed_if_empty(settings))
+        _print_logins(settings)
+    settings.ensure_secret_key()
+    uvicorn.run(
+        "mandate.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="warning",
+        proxy_headers=True,
+    )
+    return 0
+
+
+def cmd_migrate(_args: argparse.Namespace) -> int:
+    _migrate(get_settings())
+    print("Database is at the latest migration.")
+    return 0
+
+
+def cmd_seed_demo(_args: argparse.Namespace) -> int:
+    settings = get_settings()
+    _migrate(settings)
+    if asyncio.run(_seed_if_empty(settings)):
+        _print_logins(settings)
+    else:
+        print("The database already has users; demo data not loaded.")
+    return 0
+
+
+async def _create_staff(settings: Settings, email: str, password: str, full_name: str) -> None:
+    from mandate.account.service import create_user
+    from mandate.kit.db import create_engine, create_session_factory
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            await create_user(session, email=email, password=password, full_name=full_name, is_staff=True)
+            await session.commit()
+    finally:
+        await engine.dispose()
+
+
+def cmd_create_staff(args: argparse.Namespace) -> int:
+    from mandate.kit.errors import AppError
+
+    settings = get_settings()
+    generated = not sys.stdin.isatty()
+    password = secrets.token_urlsafe(16) if generated else getpass.getpass("Password for the staff account: ")
+    try:
+        asyncio.run(_create_staff(settings, args.email, password, args.name))
+    except AppError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 1
+    print(f"Staff account {args.email} created." + (f" Password: {password}" if generated else ""))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mandate", description="Mandate platform")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="migrate (embedded mode), seed demo data once, and serve")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(func=cmd_serve)
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    sub.add_parser("seed-demo", help="load demo data into an empty database").set_defaults(func=cmd_seed_demo)
+    staff = sub.add_parser("create-staff", help="create a platform staff account")
+    staff.add_argument("email")
+    staff.add_argument("--name", default="Platform Staff")
+    staff.set_defaults(func=cmd_create_staff)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

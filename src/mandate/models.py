@@ -1,0 +1,12 @@
+"""Imports every model so metadata is complete (Alembic, the ERD script, tests)."""
+
+from mandate.account.models import User, UserSession
+from mandate.audit.models import AuditEntry
+from mandate.deal.models import Deal
+from mandate.kit.db import Base
+from mandate.organization.models import ApiToken, Invitation, Membership, Organization
+
+__all__ = [
+    "ApiToken", "AuditEntry", "Base", "Deal", "Invitation", "Membership", "Organization",
+    "User", "UserSession",
+]
