@@ -24,7 +24,7 @@ class AuditFilter:
     organization_id: uuid.UUID | None = None
 
 
-def _filtered(flt: AuditFilter) -> Select[tuple[AuditEntry]]:
+def _filtered(flt: AuditFilter) -> Select[AuditEntry]:
     stmt = select(AuditEntry)
     if flt.action:
         # "deal" matches every deal.* action; "deal.created" matches exactly.

@@ -29,8 +29,8 @@ class DealFilter:
 def _sort_expression(sort: DealSort) -> ColumnElement[Any]:
     field = sort.value.lstrip("-")
     expressions: dict[str, ColumnElement[Any]] = {
-        "created_at": Deal.created_at,
-        "updated_at": Deal.updated_at,
+        "created_at": Deal.created_at.expression,
+        "updated_at": Deal.updated_at.expression,
         "name": func.lower(Deal.name),
         "expected_close": func.coalesce(Deal.expected_close, _FAR_FUTURE),
         "deal_size": func.coalesce(Deal.deal_size_minor, -1),
@@ -61,7 +61,7 @@ def _parse_sort_value(sort: DealSort, raw: Any) -> Any:
     return str(raw)
 
 
-def _apply_filter(stmt: Select[tuple[Deal]], flt: DealFilter) -> Select[tuple[Deal]]:
+def _apply_filter(stmt: Select[Deal], flt: DealFilter) -> Select[Deal]:
     stmt = stmt.where(Deal.archived_at.is_not(None) if flt.archived else Deal.archived_at.is_(None))
     if flt.stage:
         stmt = stmt.where(Deal.stage == flt.stage)

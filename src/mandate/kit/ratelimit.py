@@ -13,7 +13,9 @@ from mandate.kit.errors import TooManyRequests
 
 class RateLimiter:
     def __init__(self, storage_uri: str) -> None:
-        self._storage: Storage = storage_from_string(storage_uri)
+        storage = storage_from_string(storage_uri)
+        assert isinstance(storage, Storage)
+        self._storage = storage
         self._limiter = MovingWindowRateLimiter(self._storage)
 
     def hit(self, rule: str, *keys: str) -> bool:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ForeignKey, event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, declared_attr, mapped_column
 from sqlalchemy.orm import with_loader_criteria
+from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.util import find_tables
 
 ORG_KEY = "organization_id"
@@ -67,7 +68,8 @@ def unscoped(session: AsyncSession | Session) -> Iterator[None]:
 
 
 def _tenant_tables(state: ORMExecuteState) -> set[Any]:
-    tables = find_tables(state.statement, include_aliases=True, include_joins=True, include_crud=True)
+    statement = cast(ClauseElement, state.statement)
+    tables = find_tables(statement, include_aliases=True, include_joins=True, include_crud=True)
     return {t for t in tables if TENANT_KEY in getattr(t, "info", {})}
 
 
