@@ -1,0 +1,230 @@
+"""Browser tests: a live Mandate server on 127.0.0.1 driven by Debian Chromium through Playwright.
+
+One server and one browser per session; a fresh browser context per test. Every page a test
+visits is screenshotted into artifacts/e2e/ and checked with axe-core (no serious or critical
+violation); a test that lets a page load without checking it fails at teardown.
+
+The database is SQLite in a temporary data directory, or, when MANDATE_TEST_DATABASE_URL is
+set, a dedicated PostgreSQL database `<name>_e2e`, dropped and created for the run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Playwright, sync_playwright
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from tests.e2e.axe import AxeChecker, load_axe_source
+from tests.e2e.harness import ARTIFACTS, ROOT, LiveServer, Pilot, StaffLogin, Visitor
+
+CHROMIUM = Path(os.environ.get("MANDATE_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+E2E_DIR = Path(__file__).parent
+AXE_LOG = ARTIFACTS / "axe.jsonl"
+SERVER_START_SECONDS = 30.0
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test in this folder is a browser test (`-m e2e`, and `-m "not e2e"` skips them)."""
+    for item in items:
+        if E2E_DIR in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+# The live server ------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _postgres_database(base_url: str) -> str:
+    """Drop and create `<name>_e2e` next to the test database; return its async URL."""
+    base = make_url(base_url)
+    name = f"{base.database}_e2e"
+    admin_url = base.set(drivername="postgresql+psycopg", database="postgres")
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def _run_cli(env: dict[str, str], *args: str) -> str:
+    """`mandate ...` in a child process (Playwright's sync API owns this thread's event loop)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "mandate.cli", *args],
+        env=env,
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.fail(f"mandate {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+def _create_staff(env: dict[str, str], email: str) -> StaffLogin:
+    """`mandate create-staff` prints a generated password when stdin is not a terminal."""
+    out = _run_cli(env, "create-staff", email, "--name", "Stella Staff")
+    found = re.search(r"Password: (\S+)", out)
+    if not found:
+        pytest.fail(f"mandate create-staff printed no password:\n{out}")
+    return StaffLogin(email, found.group(1))
+
+
+def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    with httpx.Client(timeout=1.0) as client:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                pytest.fail(f"the server exited ({process.returncode}):\n{log_path.read_text()[-4000:]}")
+            try:
+                if client.get(f"{url}/healthz").status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)  # polling a starting process, not synchronising a test
+    pytest.fail(f"the server did not answer /healthz within {SERVER_START_SECONDS}s:\n{log_path.read_text()[-4000:]}")
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    data_dir = tmp_path_factory.mktemp("e2e-data")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "MANDATE_DATA_DIR": str(data_dir),
+        "MANDATE_BASE_URL": url,
+        "MANDATE_SECRET_KEY": secrets.token_urlsafe(32),
+        "MANDATE_LOG_LEVEL": "WARNING",
+        "MANDATE_SEED_DEMO": "false",
+        "PYTHONUNBUFFERED": "1",
+    }
+    for name in ("MANDATE_DATABASE_URL", "MANDATE_REDIS_URL", "MANDATE_MODE"):
+        env.pop(name, None)
+    pg_url = os.environ.get("MANDATE_TEST_DATABASE_URL", "")
+    database_url = _postgres_database(pg_url) if pg_url else f"sqlite+aiosqlite:///{data_dir / 'mandate.db'}"
+    env["MANDATE_DATABASE_URL"] = database_url
+    if os.environ.get("MANDATE_TEST_REDIS_URL"):
+        env["MANDATE_REDIS_URL"] = os.environ["MANDATE_TEST_REDIS_URL"]
+    _run_cli(env, "migrate")  # mandate.migrate.upgrade, in a child process
+    staff = _create_staff(env, "stella.staff@mandate.example")
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log_path = ARTIFACTS / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "mandate.app:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_until_healthy(url, process, log_path)
+        yield LiveServer(url=url, env=env, staff=staff, log_path=log_path, process=process)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+# The browser ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    return load_axe_source(ROOT)
+
+
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[Playwright]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM} (Debian: apt-get install chromium); browser tests skipped")
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance: Playwright) -> Iterator[Browser]:
+    browser = playwright_instance.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _clean_screenshots() -> None:
+    """Screenshots of this run only; CI uploads the folder."""
+    if ARTIFACTS.is_dir():
+        for old in [*ARTIFACTS.glob("*.png"), AXE_LOG]:
+            old.unlink(missing_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+
+def _test_slug(node: pytest.Item) -> str:
+    name = node.name.removeprefix("test_")
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-")[:80]
+
+
+@pytest.fixture
+def visitor(
+    request: pytest.FixtureRequest, live_server: LiveServer, axe_source: str, browser: Browser
+) -> Iterator[Visitor]:
+    visitor = Visitor(browser, live_server, AxeChecker(axe_source, AXE_LOG), _test_slug(request.node))
+    yield visitor
+    try:
+        unchecked = [url for pilot in visitor.pilots for url in pilot.unchecked]
+        errors = [e for pilot in visitor.pilots for e in pilot.server_errors]
+        assert not errors, "the server answered with errors:\n" + "\n".join(errors)
+        assert not unchecked, "pages loaded without an axe check (call pilot.check()):\n" + "\n".join(unchecked)
+    finally:
+        visitor.close()
+
+
+@pytest.fixture
+def pilot(visitor: Visitor) -> Pilot:
+    return visitor.new_pilot()

@@ -1,0 +1,123 @@
+"""Steps the browser tests share: sign up, log in, and fast set-up through the JSON API."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from playwright.sync_api import expect
+
+from mandate.authz.dependencies import CSRF_COOKIE
+from tests.e2e.harness import LiveServer, Pilot
+
+PASSWORD = "granite-harbour-ledger-42"
+_counter = itertools.count(1)
+_RUN = f"{int(time.time()) % 100000:05d}"
+
+
+def unique(prefix: str) -> str:
+    """A value no other test (or earlier run against the same database) uses."""
+    return f"{prefix}{_RUN}{next(_counter):03d}"
+
+
+@dataclass
+class Account:
+    full_name: str
+    email: str
+    organization: str
+    password: str = PASSWORD
+
+
+def new_account(first_name: str, organization: str) -> Account:
+    tag = unique("")
+    return Account(
+        full_name=f"{first_name} Example",
+        email=f"{first_name.lower()}.{tag}@e2e.example",
+        organization=f"{organization} {tag}",
+    )
+
+
+def sign_up(pilot: Pilot, account: Account) -> None:
+    """Through the /signup page; lands on the pipeline."""
+    page = pilot.visit("/signup")
+    page.get_by_label("Full name").fill(account.full_name)
+    page.get_by_label("Work email").fill(account.email)
+    page.get_by_label("Password").fill(account.password)
+    page.get_by_label("Organization name").fill(account.organization)
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_url(re.compile(r"/deals$"))
+    pilot.check()
+
+
+def log_in(pilot: Pilot, email: str, password: str, *, lands_on: str = r"/deals$") -> None:
+    page = pilot.visit("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(lands_on))
+    pilot.check()
+
+
+def log_out(pilot: Pilot) -> None:
+    page = pilot.page
+    page.locator("details.usermenu summary").click()
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(re.compile(r"/login"))
+    pilot.check()
+
+
+def expect_heading(pilot: Pilot, name: str | re.Pattern[str]) -> None:
+    expect(pilot.page.get_by_role("heading", level=1)).to_contain_text(name)
+
+
+# JSON API set-up (fast; the browser tests the UI, not these steps) ---------------------------
+
+
+def api_sign_up(server: LiveServer, account: Account) -> dict[str, Any]:
+    with server.api() as client:
+        response = client.post(
+            "/api/auth/signup",
+            json={
+                "email": account.email,
+                "password": account.password,
+                "full_name": account.full_name,
+                "organization_name": account.organization,
+            },
+        )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def api_token(server: LiveServer, email: str, password: str = PASSWORD) -> tuple[str, dict[str, Any]]:
+    """An org-scoped bearer token and the organization it is for."""
+    with server.api() as client:
+        response = client.post("/api/auth/token", json={"email": email, "password": password})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    return body["access_token"], body["organization"]
+
+
+def api_create_deal(server: LiveServer, token: str, **fields: Any) -> dict[str, Any]:
+    with server.api(token) as client:
+        response = client.post("/api/deals", json=fields)
+    assert response.status_code == 201, response.text
+    deal: dict[str, Any] = response.json()
+    return deal
+
+
+def staff_set_tier(server: LiveServer, organization_id: str, tier: str) -> None:
+    """Platform staff change an organization's plan (there is no self-serve payment yet)."""
+    with server.api() as client:
+        login = client.post("/api/auth/login", json={"email": server.staff.email, "password": server.staff.password})
+        assert login.status_code == 204, login.text
+        response = client.patch(
+            f"/api/staff/organizations/{organization_id}",
+            json={"tier": tier},
+            headers={"X-CSRF-Token": client.cookies[CSRF_COOKIE]},
+        )
+    assert response.status_code == 200, response.text
+    assert response.json()["tier"] == tier
