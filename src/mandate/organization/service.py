@@ -43,12 +43,12 @@ class InvitationInvalid(Conflict):
     title = "This invitation cannot be used"
 
 
-def check_org_name(name: str) -> str:
+def check_org_name(name: str, *, field: str = "organization_name") -> str:
     cleaned = " ".join(name.split())
     if not cleaned:
-        raise ValidationFailed.field("organization_name", "Enter an organization name")
+        raise ValidationFailed.field(field, "Enter an organization name")
     if len(cleaned) > 120:
-        raise ValidationFailed.field("organization_name", "Use at most 120 characters")
+        raise ValidationFailed.field(field, "Use at most 120 characters")
     return cleaned
 
 
@@ -90,7 +90,7 @@ async def update_organization(
     org = ctx.organization
     changes: dict[str, list[str]] = {}
     if name is not None:
-        cleaned = check_org_name(name)
+        cleaned = check_org_name(name, field="name")
         if cleaned != org.name:
             changes["name"] = [org.name, cleaned]
             org.name = cleaned
