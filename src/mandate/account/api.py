@@ -119,7 +119,7 @@ async def issue_token(body: TokenLoginIn, request: Request, db: DbSession) -> To
     set_organization(db, org.id)
     ctx = OrgContext(user=user, organization=org, role=Role(membership.role))
     expires = utcnow() + timedelta(days=request.app.state.settings.api_token_days)
-    token, secret = await create_token(
+    _token, secret = await create_token(
         db, ctx, name=f"API login {utcnow():%Y-%m-%d %H:%M}", expires_at=expires, check_permission=False
     )
     return TokenOut(access_token=secret, expires_at=expires, organization=org_out(org))
@@ -130,6 +130,7 @@ async def change_password(body: PasswordChangeIn, caller: CurrentCaller, ctx: Cu
     await service.change_password(
         db, caller.user, current_password=body.current_password, new_password=body.new_password
     )
+    await service.end_other_sessions(db, caller.user, keep=caller.session)
     record(db, ctx, "account.password_changed", "user", caller.user.id)
     return Response(status_code=204)
 

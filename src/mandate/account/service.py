@@ -141,3 +141,20 @@ async def change_password(
         raise ValidationFailed.field("new_password", "Choose a password different from the current one")
     user.password_hash = hash_password(new_password)
     user.password_changed_at = utcnow()
+
+
+async def end_other_sessions(session: AsyncSession, user: User, *, keep: UserSession | None) -> int:
+    """After a password change: every other browser logged in as this user must log in again."""
+    return await repository.revoke_sessions_of_user(
+        session, user.id, at=utcnow(), keep_id=keep.id if keep is not None else None
+    )
+
+
+def update_profile(user: User, *, full_name: str) -> dict[str, list[str]]:
+    """Change the profile; returns what changed as {field: [old, new]}."""
+    cleaned = check_full_name(full_name)
+    if cleaned == user.full_name:
+        return {}
+    changes = {"full_name": [user.full_name, cleaned]}
+    user.full_name = cleaned
+    return changes

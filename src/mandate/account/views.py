@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -10,19 +10,23 @@ from fastapi.responses import RedirectResponse, Response
 from mandate.account.api import begin_browser_session, login_user
 from mandate.account.cookies import clear_session_cookies
 from mandate.account.flows import sign_up
-from mandate.account.service import end_session
-from mandate.kit.errors import AppError
+from mandate.account.service import change_password, end_other_sessions, end_session, update_profile
+from mandate.audit.service import record
+from mandate.authz.context import OrgContext
+from mandate.kit.errors import AppError, ValidationFailed
 from mandate.kit.session import DbSession
 from mandate.organization import repository as org_repo
-from mandate.web.deps import PageDep, SameOrigin, safe_next
+from mandate.web.deps import Page, PageDep, SameOrigin, UserPage, safe_next
 from mandate.web.flash import flash
+from mandate.web.formkit import field_errors as form_errors
+from mandate.web.formkit import rollback_page
 from mandate.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 
 def field_errors(error: AppError) -> dict[str, str]:
-    return {e.field: e.message for e in error.errors}
+    return form_errors(error)
 
 
 @router.get("/login")
@@ -96,11 +100,91 @@ async def signup_submit(
 
 
 @router.post("/logout")
-async def logout(request: Request, page: PageDep) -> Response:
+async def logout(
+    request: Request, page: PageDep, next: Annotated[str, Form(max_length=500)] = ""
+) -> Response:
     resolved = getattr(request.state, "resolved", None)
     if resolved is not None and resolved.session is not None:
         end_session(resolved.session)
-    response = RedirectResponse("/login", status_code=303)
+    response = RedirectResponse(safe_next(next, "/login"), status_code=303)
     clear_session_cookies(response)
     flash(request, response, "You have logged out.")
+    return response
+
+
+# Account settings ------------------------------------------------------------------------
+
+
+def _settings_page(
+    page: Page,
+    *,
+    profile: dict[str, str] | None = None,
+    profile_errors: dict[str, str] | None = None,
+    password_errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        page.request,
+        "account/settings.html",
+        page.context(
+            profile=profile or {"full_name": page.user.full_name},
+            profile_errors=profile_errors or {},
+            password_errors=password_errors or {},
+        ),
+        status_code=status_code,
+    )
+
+
+def _audit(db: DbSession, page: Page, action: str, data: dict[str, Any] | None = None) -> None:
+    """Account changes land in the active organization's log, when there is one."""
+    if page.org is None or page.role is None:
+        return
+    ctx = OrgContext(user=page.user, organization=page.org, role=page.role)
+    record(db, ctx, action, "user", page.user.id, data)
+
+
+@router.get("/settings/account")
+async def account_settings(page: UserPage) -> Response:
+    return _settings_page(page)
+
+
+@router.post("/settings/account")
+async def account_update_profile(
+    page: UserPage, db: DbSession, full_name: Annotated[str, Form(max_length=200)] = ""
+) -> Response:
+    try:
+        changes = update_profile(page.user, full_name=full_name)
+    except AppError as error:
+        await rollback_page(db, page)
+        return _settings_page(
+            page, profile={"full_name": full_name}, profile_errors=field_errors(error), status_code=error.status
+        )
+    if changes:
+        _audit(db, page, "account.profile_updated", changes)
+    response = RedirectResponse("/settings/account", status_code=303)
+    flash(page.request, response, "Your profile is saved." if changes else "Nothing to change.")
+    return response
+
+
+@router.post("/settings/account/password")
+async def account_change_password(
+    page: UserPage,
+    db: DbSession,
+    current_password: Annotated[str, Form(max_length=256)] = "",
+    new_password: Annotated[str, Form(max_length=256)] = "",
+    confirm_password: Annotated[str, Form(max_length=256)] = "",
+) -> Response:
+    try:
+        await change_password(db, page.user, current_password=current_password, new_password=new_password)
+        if confirm_password != new_password:
+            raise ValidationFailed.field("confirm_password", "The two new passwords do not match")
+    except AppError as error:
+        await rollback_page(db, page)
+        return _settings_page(page, password_errors=field_errors(error), status_code=error.status)
+    resolved = page.request.state.resolved
+    ended = await end_other_sessions(db, page.user, keep=resolved.session)
+    _audit(db, page, "account.password_changed", {"other_sessions_ended": ended})
+    response = RedirectResponse("/settings/account", status_code=303)
+    others = f" {ended} other session{'s' if ended != 1 else ''} logged out." if ended else ""
+    flash(page.request, response, f"Your password is changed.{others}")
     return response

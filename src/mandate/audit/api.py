@@ -105,7 +105,10 @@ def csv_row(e: AuditEntry) -> list[object]:
 @router.get(
     "/export",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/csv": {}}, "description": "CSV of the filtered log"}, **responses(401, 403, 422)},
+    responses={
+        200: {"content": {"text/csv": {}}, "description": "CSV of the filtered log"},
+        **responses(401, 403, 422),
+    },
 )
 async def export_audit(
     ctx: CurrentOrg,

@@ -81,3 +81,12 @@ async def for_subject(session: AsyncSession, subject_type: str, subject_id: str)
         .limit(500)
     )
     return list((await session.execute(stmt)).scalars())
+
+
+async def facets(session: AsyncSession) -> tuple[list[str], list[str]]:
+    """The distinct action codes and subject types in the current organization's log (filter menus)."""
+    actions = await session.execute(select(AuditEntry.action).distinct().order_by(AuditEntry.action))
+    subjects = await session.execute(
+        select(AuditEntry.subject_type).distinct().order_by(AuditEntry.subject_type)
+    )
+    return list(actions.scalars()), list(subjects.scalars())

@@ -81,7 +81,11 @@ async def update_member(user_id: uuid.UUID, body: MemberUpdate, ctx: CurrentOrg,
     membership = await service.change_role(db, ctx, user_id, body.role)
     user = next(u for m, u in await repository.members(db) if m.id == membership.id)
     return MemberOut(
-        user_id=user.id, email=user.email, full_name=user.full_name, role=membership.role, joined_at=membership.created_at
+        user_id=user.id,
+        email=user.email,
+        full_name=user.full_name,
+        role=membership.role,
+        joined_at=membership.created_at,
     )
 
 
@@ -131,7 +135,9 @@ async def revoke_invitation(invitation_id: uuid.UUID, ctx: CurrentOrg, db: DbSes
 
 
 @router.post("/invitations/accept", response_model=OrganizationOut, responses=responses(401, 402, 403, 409))
-async def accept_invitation(body: InvitationAccept, caller: CurrentCaller, db: DbSession, request: Request) -> OrganizationOut:
+async def accept_invitation(
+    body: InvitationAccept, caller: CurrentCaller, db: DbSession, request: Request
+) -> OrganizationOut:
     base_url, days = _settings(request)
     invitation, org = await service.invitation_from_token(
         db, body.token, signer=request.app.state.invitation_signer, max_age_seconds=days * 86400

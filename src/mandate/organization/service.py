@@ -197,9 +197,16 @@ async def invite(
     )
     session.add(invitation)
     await session.flush()
-    record(session, ctx, "organization.member_invited", "invitation", invitation.id, {"email": email, "role": role.value})
+    record(
+        session, ctx, "organization.member_invited", "invitation", invitation.id, {"email": email, "role": role.value}
+    )
+    return IssuedInvitation(invitation, accept_url(signer, base_url, invitation))
+
+
+def accept_url(signer: LinkSigner, base_url: str, invitation: Invitation) -> str:
+    """A fresh signed link for a pending invitation (the invitation's own expiry still applies)."""
     token = signer.sign({"i": str(invitation.id)})
-    return IssuedInvitation(invitation, f"{base_url}/invitations/accept?token={token}")
+    return f"{base_url}/invitations/accept?token={token}"
 
 
 async def revoke_invitation(session: AsyncSession, ctx: OrgContext, invitation_id: uuid.UUID) -> None:
