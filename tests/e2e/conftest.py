@@ -17,7 +17,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import httpx
@@ -42,6 +42,7 @@ CHROMIUM_ARGS = [
 E2E_DIR = Path(__file__).parent
 AXE_LOG = ARTIFACTS / "axe.jsonl"
 SERVER_START_SECONDS = 30.0
+CALL_FAILED = pytest.StashKey[bool]()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -49,6 +50,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if E2E_DIR in Path(str(item.path)).parents:
             item.add_marker(pytest.mark.e2e)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Remember whether the test body failed, so teardown checks do not report it twice."""
+    report = yield
+    if call.when == "call":
+        item.stash[CALL_FAILED] = report.failed
+    return report
 
 
 # The live server ------------------------------------------------------------------------------
@@ -74,10 +86,21 @@ def _postgres_database(base_url: str) -> str:
     return base.set(database=name).render_as_string(hide_password=False)
 
 
-def _run_cli(env: dict[str, str], *args: str) -> str:
-    """`mandate ...` in a child process (Playwright's sync API owns this thread's event loop)."""
+PREPARE = """
+import sys
+from mandate.cli import main
+if main(["migrate"]) == 0:  # mandate.migrate.upgrade
+    sys.exit(main(["create-staff", sys.argv[1], "--name", "Stella Staff"]))
+sys.exit(1)
+"""
+
+
+def _prepare_database(env: dict[str, str], staff_email: str) -> StaffLogin:
+    """Migrate, then create a staff account, in one child process: Playwright's sync API owns this
+    thread's event loop, and one interpreter start is cheaper than two. `mandate create-staff`
+    prints a generated password when stdin is not a terminal."""
     done = subprocess.run(
-        [sys.executable, "-m", "mandate.cli", *args],
+        [sys.executable, "-c", PREPARE, staff_email],
         env=env,
         cwd=ROOT,
         stdin=subprocess.DEVNULL,
@@ -86,18 +109,10 @@ def _run_cli(env: dict[str, str], *args: str) -> str:
         timeout=120,
         check=False,
     )
-    if done.returncode != 0:
-        pytest.fail(f"mandate {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-    return done.stdout
-
-
-def _create_staff(env: dict[str, str], email: str) -> StaffLogin:
-    """`mandate create-staff` prints a generated password when stdin is not a terminal."""
-    out = _run_cli(env, "create-staff", email, "--name", "Stella Staff")
-    found = re.search(r"Password: (\S+)", out)
-    if not found:
-        pytest.fail(f"mandate create-staff printed no password:\n{out}")
-    return StaffLogin(email, found.group(1))
+    found = re.search(r"Password: (\S+)", done.stdout)
+    if done.returncode != 0 or not found:
+        pytest.fail(f"mandate migrate / create-staff failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    return StaffLogin(staff_email, found.group(1))
 
 
 def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
@@ -136,8 +151,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     env["MANDATE_DATABASE_URL"] = database_url
     if os.environ.get("MANDATE_TEST_REDIS_URL"):
         env["MANDATE_REDIS_URL"] = os.environ["MANDATE_TEST_REDIS_URL"]
-    _run_cli(env, "migrate")  # mandate.migrate.upgrade, in a child process
-    staff = _create_staff(env, "stella.staff@mandate.example")
+    staff = _prepare_database(env, "stella.staff@mandate.example")
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log_path = ARTIFACTS / "server.log"
@@ -217,6 +231,8 @@ def visitor(
     visitor = Visitor(browser, live_server, AxeChecker(axe_source, AXE_LOG), _test_slug(request.node))
     yield visitor
     try:
+        if request.node.stash.get(CALL_FAILED, False):
+            return
         unchecked = [url for pilot in visitor.pilots for url in pilot.unchecked]
         errors = [e for pilot in visitor.pilots for e in pilot.server_errors]
         assert not errors, "the server answered with errors:\n" + "\n".join(errors)

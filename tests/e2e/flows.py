@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from playwright.sync_api import expect
+from playwright.sync_api import Locator, Page, expect
 
 from mandate.authz.dependencies import CSRF_COOKIE
 from tests.e2e.harness import LiveServer, Pilot
@@ -47,26 +47,20 @@ def sign_up(pilot: Pilot, account: Account) -> None:
     page.get_by_label("Work email").fill(account.email)
     page.get_by_label("Password").fill(account.password)
     page.get_by_label("Organization name").fill(account.organization)
-    page.get_by_role("button", name="Create account").click()
-    page.wait_for_url(re.compile(r"/deals$"))
-    pilot.check()
+    pilot.submit(page.get_by_role("button", name="Create account").click, url=re.compile(r"/deals$"))
 
 
 def log_in(pilot: Pilot, email: str, password: str, *, lands_on: str = r"/deals$") -> None:
     page = pilot.visit("/login")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(lands_on))
-    pilot.check()
+    pilot.submit(page.get_by_role("button", name="Log in").click, url=re.compile(lands_on))
 
 
 def log_out(pilot: Pilot) -> None:
     page = pilot.page
     page.locator("details.usermenu summary").click()
-    page.get_by_role("button", name="Log out").click()
-    page.wait_for_url(re.compile(r"/login"))
-    pilot.check()
+    pilot.submit(page.get_by_role("button", name="Log out").click, url=re.compile(r"/login"))
 
 
 def expect_heading(pilot: Pilot, name: str | re.Pattern[str]) -> None:
@@ -121,3 +115,39 @@ def staff_set_tier(server: LiveServer, organization_id: str, tier: str) -> None:
         )
     assert response.status_code == 200, response.text
     assert response.json()["tier"] == tier
+
+
+def start_as_new_owner(pilot: Pilot, first_name: str, organization: str) -> Account:
+    """A fresh organization (made through the API) whose owner logs in through the browser."""
+    account = new_account(first_name, organization)
+    api_sign_up(pilot.visitor.server, account)
+    log_in(pilot, account.email, account.password)
+    return account
+
+
+# The pipeline board ---------------------------------------------------------------------------
+
+STAGES = ["Sourcing", "Screening", "Due diligence", "Negotiation", "Closing", "Won", "Lost"]
+
+
+def board_column(page: Page, stage_label: str) -> Locator:
+    """A stage column: a region named by its heading, e.g. "Due diligence 1 deal"."""
+    return page.get_by_role("region", name=re.compile(rf"^{re.escape(stage_label)}\b"))
+
+
+def deal_card(scope: Page | Locator, deal_name: str) -> Locator:
+    return scope.get_by_role("article", name=deal_name, exact=True)
+
+
+def create_deal_in_browser(pilot: Pilot, name: str, target: str, *, industry: str = "", size: str = "") -> str:
+    """Through /deals/new; returns the new deal's id (from the deal page it lands on)."""
+    page = pilot.visit("/deals/new")
+    page.get_by_label("Deal name").fill(name)
+    page.get_by_label("Target company").fill(target)
+    if industry:
+        page.get_by_label("Industry").fill(industry)
+    if size:
+        page.get_by_label("Deal size").fill(size)
+    pilot.submit(page.get_by_role("button", name="Create deal").click, url=re.compile(r"/deals/[0-9a-f-]{36}$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(name)
+    return page.url.rsplit("/", 1)[1]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from re import Pattern
 from typing import Any
 
 import httpx
@@ -15,6 +17,8 @@ from tests.e2e.axe import AxeChecker
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "e2e"
+# The HTTP status of the document on screen (after redirects), as the browser recorded it.
+DOCUMENT_STATUS = "() => performance.getEntriesByType('navigation')[0]?.responseStatus ?? 0"
 
 
 @dataclass
@@ -82,14 +86,10 @@ class Pilot:
         self.page = page
         self.unchecked: list[str] = []
         self.server_errors: list[str] = []
-        self.document_status = 0
         page.on("load", lambda p: self.unchecked.append(p.url))
         page.on("response", self._on_response)
 
     def _on_response(self, response: Any) -> None:
-        request = response.request
-        if request.is_navigation_request() and request.frame == self.page.main_frame:
-            self.document_status = response.status
         if response.status >= 500 and response.url.startswith(self.visitor.server.url):
             self.server_errors.append(f"{response.status} {response.request.method} {response.url}")
 
@@ -100,6 +100,14 @@ class Pilot:
         self.check(status=status)
         return self.page
 
+    def submit(
+        self, action: Callable[[], object], *, url: str | Pattern[str], status: int = 200, label: str = ""
+    ) -> None:
+        """Do something that loads a new page (a form post, a link), wait for it, then check it."""
+        with self.page.expect_navigation(url=url):
+            action()
+        self.check(label, status=status)
+
     def check(self, label: str = "", *, status: int | None = 200) -> None:
         """Screenshot and axe-check what is on screen now (after a navigation or an htmx swap).
 
@@ -107,9 +115,8 @@ class Pilot:
         """
         self.page.wait_for_load_state("load")
         if status is not None:
-            assert self.document_status == status, (
-                f"{self.page.url}: the page answered HTTP {self.document_status}, expected {status}"
-            )
+            answered = self.page.evaluate(DOCUMENT_STATUS)
+            assert answered == status, f"{self.page.url}: the page answered HTTP {answered}, expected {status}"
         path = self.page.url.removeprefix(self.visitor.server.url).split("?", 1)[0]
         slug = re.sub(r"[^A-Za-z0-9]+", "-", path).strip("-") or "home"
         if label:
