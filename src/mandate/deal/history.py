@@ -92,7 +92,8 @@ class Narrator:
             details = [self.change(attr, pair[0], pair[1], currency) for attr, pair in changes.items()]
             if len(details) == 1:
                 return Event(actor, details[0], entry.created_at, kind)
-            return Event(actor, f"edited {len(details)} details", entry.created_at, kind, details)
+            details = [d[:1].upper() + d[1:] for d in details]
+            return Event(actor, f"edited {len(details)} details:", entry.created_at, kind, details)
         if entry.action == "deal.archived":
             return Event(actor, "archived the deal", entry.created_at, kind)
         if entry.action == "deal.restored":
