@@ -17,7 +17,8 @@ BASE = "/settings/organization"
 
 
 async def invite_link(org_owner_client: httpx.AsyncClient, email: str, role: str = "member") -> str:
-    response = await org_owner_client.post("/api/organizations/current/invitations", json={"email": email, "role": role})
+    body = {"email": email, "role": role}
+    response = await org_owner_client.post("/api/organizations/current/invitations", json=body)
     assert response.status_code == 201, response.text
     return path_of(response.json()["accept_url"])
 
@@ -202,7 +203,9 @@ class TestInvitations:
         org = await orgs.create(tier="starter", roles=("owner",))
         other = await orgs.create(tier="starter", roles=("owner",))
         mine = await org.owner.client.post("/api/organizations/current/invitations", json={"email": "a@example.com"})
-        theirs = await other.owner.client.post("/api/organizations/current/invitations", json={"email": "b@example.com"})
+        theirs = await other.owner.client.post(
+            "/api/organizations/current/invitations", json={"email": "b@example.com"}
+        )
         c = await browser(orgs, org.owner.email)
         assert (await submit(c, f"{BASE}/invitations/{theirs.json()['id']}/revoke")).status_code == 404
         assert (await submit(c, f"{BASE}/invitations/{mine.json()['id']}/revoke")).status_code == 303
@@ -222,7 +225,7 @@ class TestTokens:
         listing = await c.get(f"{BASE}/tokens")
         assert "CRM sync" in listing.text and "01 Feb 2099" in listing.text
         assert secret.group(1) not in listing.text
-        api = httpx.AsyncClient(transport=c._transport, base_url="http://testserver")  # noqa: SLF001
+        api = httpx.AsyncClient(transport=c._transport, base_url="http://testserver")
         async with api:
             me = await api.get("/api/me", headers={"Authorization": f"Bearer {secret.group(1)}"})
         assert me.status_code == 200
