@@ -50,8 +50,8 @@ def sign_up(pilot: Pilot, account: Account) -> None:
     pilot.submit(page.get_by_role("button", name="Create account").click, url=re.compile(r"/deals$"))
 
 
-def log_in(pilot: Pilot, email: str, password: str, *, lands_on: str = r"/deals$") -> None:
-    page = pilot.visit("/login")
+def log_in(pilot: Pilot, email: str, password: str, *, lands_on: str = r"/deals$", next: str = "") -> None:
+    page = pilot.visit(f"/login?next={next}" if next else "/login")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     pilot.submit(page.get_by_role("button", name="Log in").click, url=re.compile(lands_on))
