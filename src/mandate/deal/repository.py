@@ -38,27 +38,28 @@ def _sort_expression(sort: DealSort) -> ColumnElement[Any]:
     return expressions[field]
 
 
-def _sort_value(deal: Deal, sort: DealSort) -> Any:
-    field = sort.value.lstrip("-")
-    if field == "name":
-        return deal.name.lower()
-    if field == "expected_close":
-        return (deal.expected_close or _FAR_FUTURE).isoformat()
-    if field == "deal_size":
-        return deal.deal_size_minor if deal.deal_size_minor is not None else -1
-    value: datetime = getattr(deal, field)
-    return value.isoformat()
+def _cursor_value(value: Any) -> Any:
+    """The database's own sort value, JSON-ready (dates and times as ISO strings)."""
+    return value.isoformat() if isinstance(value, (date, datetime)) else value
 
 
 def _parse_sort_value(sort: DealSort, raw: Any) -> Any:
+    """Raises ValueError for anything a cursor we issued could not contain."""
     field = sort.value.lstrip("-")
-    if field in ("created_at", "updated_at"):
-        return datetime.fromisoformat(str(raw))
-    if field == "expected_close":
-        return date.fromisoformat(str(raw))
     if field == "deal_size":
-        return int(raw)
-    return str(raw)
+        if not isinstance(raw, int) or isinstance(raw, bool):
+            raise ValueError("deal_size cursor value must be an integer")
+        return raw
+    if not isinstance(raw, str):
+        raise ValueError("cursor value must be a string")
+    if field in ("created_at", "updated_at"):
+        moment = datetime.fromisoformat(raw)
+        if moment.tzinfo is None:
+            raise ValueError("cursor time has no timezone")
+        return moment
+    if field == "expected_close":
+        return date.fromisoformat(raw)
+    return raw
 
 
 def _apply_filter(stmt: Select[Deal], flt: DealFilter) -> Select[Deal]:
@@ -68,12 +69,12 @@ def _apply_filter(stmt: Select[Deal], flt: DealFilter) -> Select[Deal]:
     if flt.owner_id:
         stmt = stmt.where(Deal.owner_id == flt.owner_id)
     if flt.q:
-        pattern = f"%{flt.q.lower()}%"
+        needle = flt.q.lower()  # matched literally: % and _ are not wildcards
         stmt = stmt.where(
             or_(
-                func.lower(Deal.name).like(pattern),
-                func.lower(Deal.target_company).like(pattern),
-                func.lower(func.coalesce(Deal.industry, "")).like(pattern),
+                func.lower(Deal.name).contains(needle, autoescape=True),
+                func.lower(Deal.target_company).contains(needle, autoescape=True),
+                func.lower(func.coalesce(Deal.industry, "")).contains(needle, autoescape=True),
             )
         )
     return stmt
@@ -84,7 +85,9 @@ async def list_deals(
 ) -> Page[Deal]:
     expr = _sort_expression(sort)
     descending = sort.value.startswith("-")
-    stmt = _apply_filter(select(Deal).options(joinedload(Deal.owner)), flt)
+    # The cursor carries the database's value of the sort key, so SQL and Python never
+    # disagree about it (e.g. SQLite's lower() leaves non-ASCII letters alone).
+    stmt = _apply_filter(select(Deal, expr.label("sort_key")).options(joinedload(Deal.owner)), flt)
     if cursor:
         after = decode_cursor(cursor, sort=sort.value)
         try:
@@ -98,13 +101,13 @@ async def list_deals(
         else:
             stmt = stmt.where(or_(expr > value, and_(expr == value, Deal.id > last_id)))
     order = (expr.desc(), Deal.id.desc()) if descending else (expr.asc(), Deal.id.asc())
-    rows = list((await session.execute(stmt.order_by(*order).limit(limit + 1))).scalars())
+    rows = (await session.execute(stmt.order_by(*order).limit(limit + 1))).all()
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        last = rows[-1]
-        next_cursor = encode_cursor(Cursor(sort.value, _sort_value(last, sort), str(last.id)))
-    return Page(rows, next_cursor)
+        last, last_key = rows[-1]
+        next_cursor = encode_cursor(Cursor(sort.value, _cursor_value(last_key), str(last.id)))
+    return Page([row[0] for row in rows], next_cursor)
 
 
 async def board_deals(session: AsyncSession, *, owner_id: uuid.UUID | None = None) -> list[Deal]:

@@ -126,6 +126,8 @@ async def update(
             raise ValidationFailed.field("owner_id", "A deal needs an owner")
         await _check_owner(session, data.owner_id)
         apply("owner_id", data.owner_id)
+        if "owner_id" in changes:
+            session.expire(deal, ["owner"])  # reloaded below; otherwise the old owner is returned
     stage_change = None
     if "stage" in fields and data.stage is not None and data.stage.value != deal.stage:
         if data.stage.is_open and not Stage(deal.stage).is_open:
