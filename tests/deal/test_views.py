@@ -50,7 +50,7 @@ class TestBoard:
         assert response.status_code == 200
         html = response.text
         for label in STAGE_LABELS:
-            assert f'>{label} <span class="count"' in html
+            assert f'>{label} <span class="colcount"' in html
         assert "Project Atlas" in html and "Atlas Cold Chain" in html
         assert "£12.5m" in html
         assert "30 Jun 2030" in html
