@@ -86,33 +86,32 @@ def _postgres_database(base_url: str) -> str:
     return base.set(database=name).render_as_string(hide_password=False)
 
 
-PREPARE = """
-import sys
-from mandate.cli import main
-if main(["migrate"]) == 0:  # mandate.migrate.upgrade
-    sys.exit(main(["create-staff", sys.argv[1], "--name", "Stella Staff"]))
-sys.exit(1)
-"""
-
-
-def _prepare_database(env: dict[str, str], staff_email: str) -> StaffLogin:
-    """Migrate, then create a staff account, in one child process: Playwright's sync API owns this
-    thread's event loop, and one interpreter start is cheaper than two. `mandate create-staff`
-    prints a generated password when stdin is not a terminal."""
-    done = subprocess.run(
-        [sys.executable, "-c", PREPARE, staff_email],
+def _cli(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
+    """`mandate ...` in a child process (Playwright's sync API owns this thread's event loop)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "mandate.cli", *args],
         env=env,
         cwd=ROOT,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
+        stdin=subprocess.DEVNULL,  # so create-staff generates and prints a password
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=120,
-        check=False,
     )
-    found = re.search(r"Password: (\S+)", done.stdout)
-    if done.returncode != 0 or not found:
-        pytest.fail(f"mandate migrate / create-staff failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-    return StaffLogin(staff_email, found.group(1))
+
+
+def _finish(child: subprocess.Popen[str], what: str) -> str:
+    out, err = child.communicate(timeout=120)
+    if child.returncode != 0:
+        pytest.fail(f"{what} failed ({child.returncode}):\n{out}\n{err}")
+    return out
+
+
+def _staff_login(child: subprocess.Popen[str], email: str) -> StaffLogin:
+    out = _finish(child, "mandate create-staff")
+    found = re.search(r"Password: (\S+)", out)
+    if not found:
+        pytest.fail(f"mandate create-staff printed no password:\n{out}")
+    return StaffLogin(email, found.group(1))
 
 
 def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
@@ -151,7 +150,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     env["MANDATE_DATABASE_URL"] = database_url
     if os.environ.get("MANDATE_TEST_REDIS_URL"):
         env["MANDATE_REDIS_URL"] = os.environ["MANDATE_TEST_REDIS_URL"]
-    staff = _prepare_database(env, "stella.staff@mandate.example")
+    _finish(_cli(env, "migrate"), "mandate migrate")  # mandate.migrate.upgrade
+    staff_email = "stella.staff@mandate.example"
+    create_staff = _cli(env, "create-staff", staff_email, "--name", "Stella Staff")
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log_path = ARTIFACTS / "server.log"
@@ -176,6 +177,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             stderr=subprocess.STDOUT,
         )
     try:
+        staff = _staff_login(create_staff, staff_email)  # while the server starts
         _wait_until_healthy(url, process, log_path)
         yield LiveServer(url=url, env=env, staff=staff, log_path=log_path, process=process)
     finally:
@@ -196,16 +198,22 @@ def axe_source() -> str:
 
 
 @pytest.fixture(scope="session")
-def playwright_instance() -> Iterator[Playwright]:
+def chromium() -> Path:
+    """Skip (saying why) before anything else starts when there is no browser to drive."""
     if not CHROMIUM.exists():
         pytest.skip(f"Chromium not found at {CHROMIUM} (Debian: apt-get install chromium); browser tests skipped")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def playwright_instance(chromium: Path) -> Iterator[Playwright]:
     with sync_playwright() as playwright:
         yield playwright
 
 
 @pytest.fixture(scope="session")
-def browser(playwright_instance: Playwright) -> Iterator[Browser]:
-    browser = playwright_instance.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+def browser(playwright_instance: Playwright, chromium: Path) -> Iterator[Browser]:
+    browser = playwright_instance.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
     yield browser
     browser.close()
 
@@ -226,7 +234,7 @@ def _test_slug(node: pytest.Item) -> str:
 
 @pytest.fixture
 def visitor(
-    request: pytest.FixtureRequest, live_server: LiveServer, axe_source: str, browser: Browser
+    request: pytest.FixtureRequest, chromium: Path, axe_source: str, live_server: LiveServer, browser: Browser
 ) -> Iterator[Visitor]:
     visitor = Visitor(browser, live_server, AxeChecker(axe_source, AXE_LOG), _test_slug(request.node))
     yield visitor
