@@ -61,7 +61,10 @@ def page_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
         return None
     decoded = decode_cursor(cursor, sort=CURSOR_SORT)
     try:
-        return datetime.fromisoformat(str(decoded.value)), uuid.UUID(decoded.id)
+        at = datetime.fromisoformat(str(decoded.value))
+        if at.tzinfo is None:
+            raise ValueError("cursor time has no timezone")
+        return at, uuid.UUID(decoded.id)
     except ValueError:
         raise ValidationFailed.field("cursor", "Cursor is not valid") from None
 
