@@ -22,8 +22,13 @@ async def add_entries(app: Any, org_id: Any, n: int, action: str = "deal.created
         start = utcnow() - timedelta(hours=1)
         for i in range(n):
             entry = record_raw(
-                session, organization_id=org_id, actor_label="bot@example.com", action=action,
-                subject_type="deal", subject_id=f"deal-{i}", data={"name": f"Deal {i}"},
+                session,
+                organization_id=org_id,
+                actor_label="bot@example.com",
+                action=action,
+                subject_type="deal",
+                subject_id=f"deal-{i}",
+                data={"name": f"Deal {i}"},
             )
             entry.created_at = start + timedelta(seconds=i)
         await session.commit()
@@ -36,7 +41,7 @@ class TestAuditPage:
         response = await c.get("/audit")
         assert response.status_code == 200
         assert '<th scope="col">Actor</th>' in response.text
-        assert "Created" in response.text and "organization.created" in response.text
+        assert "Organization created" in response.text and "organization.created" in response.text
         assert 'href="/api/audit/export"' in response.text
 
     async def test_member_and_viewer_get_403(self, orgs: OrgFactory) -> None:

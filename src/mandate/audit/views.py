@@ -26,6 +26,7 @@ router = APIRouter(include_in_schema=False)
 LONDON = ZoneInfo("Europe/London")
 PAGE_SIZE = 50
 SUBJECT_LINKS = {"deal": "/deals/{id}"}
+NOUNS = {"deal": "Deal", "api_token": "API token", "organization": "Organization", "account": "Account"}
 
 
 @dataclass
@@ -82,9 +83,21 @@ class Filters:
         return bool(self.action or self.actor or self.subject_type or self.date_from or self.date_to)
 
 
+def action_label(action: str) -> str:
+    """ "deal.created" -> "Deal created"; "organization.member_invited" -> "Member invited"."""
+    prefix, _, rest = action.partition(".")
+    if not rest:
+        return action.replace("_", " ").capitalize()
+    if "_" not in rest and "." not in rest:
+        return f"{NOUNS.get(prefix, prefix.replace('_', ' ').capitalize())} {rest}"
+    return rest.replace("_", " ").replace(".", " ").capitalize()
+
+
 def _text(value: Any) -> str:
     if value is None or value == "":
         return "—"
+    if isinstance(value, str) and value.islower() and "_" in value and " " not in value:
+        return value.replace("_", " ")  # codes such as a stage: due_diligence -> due diligence
     if isinstance(value, list | dict):
         return ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
     return str(value)
@@ -150,11 +163,11 @@ async def audit_log(
         "audit/log.html",
         page.context(
             filters=filters,
-            rows=[(e, details(e), subject_link(e)) for e in entries],
+            rows=[(e, action_label(e.action), details(e), subject_link(e)) for e in entries],
             next_href=f"/audit?{filters.form_query(cursor=next_token)}" if next_token else None,
             first_href=f"/audit?{filters.form_query()}" if cursor else None,
             export_href=f"/api/audit/export?{filters.api_query()}".rstrip("?"),
-            actions=actions,
+            actions=[(a, action_label(a)) for a in actions],
             subject_types=subject_types,
             people=people,
         ),

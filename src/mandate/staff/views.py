@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import RedirectResponse, Response
 
-from mandate.audit.views import Filters, details, load_page
+from mandate.audit.views import Filters, action_label, details, load_page
 from mandate.authz.context import Caller
 from mandate.billing.tiers import TIERS, TIERS_BY_KEY
 from mandate.kit.errors import AppError
@@ -95,7 +95,7 @@ async def audit(
         org_names={o.id: o.name for o, _n in orgs},
         organization=organization,
         filters=filters,
-        rows=[(e, details(e), None) for e in entries],  # staff do not open other orgs' deals
+        rows=[(e, action_label(e.action), details(e), None) for e in entries],  # staff do not open other orgs' deals
         next_href=f"/staff/audit?{base}{'&' if base else ''}cursor={next_token}" if next_token else None,
         first_href=f"/staff/audit?{base}" if cursor else None,
     )
