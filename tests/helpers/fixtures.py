@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import uuid
 from collections.abc import AsyncIterator
@@ -11,7 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from mandate.account.service import create_user
+from mandate.account.models import User
+from mandate.account.passwords import hash_password
 from mandate.authz.context import OrgContext
 from mandate.authz.roles import Role
 from mandate.organization.models import Membership, Organization
@@ -19,6 +21,18 @@ from mandate.organization.service import create_organization, create_token
 
 PASSWORD = "correct horse battery staple"
 _counter = itertools.count()
+
+
+@functools.cache
+def password_hash() -> str:
+    """Hashed once: argon2id is deliberately slow, and sign-up itself has its own tests."""
+    return hash_password(PASSWORD)
+
+
+def _user(session: Any, email: str, full_name: str) -> User:
+    user = User(id=uuid.uuid4(), email=email, full_name=full_name, password_hash=password_hash())
+    session.add(user)
+    return user
 
 
 @dataclass
@@ -82,7 +96,7 @@ class OrgFactory:
         factory = self.app.state.session_factory
         actors: dict[Role, Actor] = {}
         async with factory() as session:
-            owner = await create_user(session, email=f"owner{n}@org{n}.example", password=PASSWORD, full_name=f"Owner {n}")
+            owner = _user(session, f"owner{n}@org{n}.example", f"Owner {n}")
             org: Organization = await create_organization(session, name=name or f"Org {n}", owner=owner)
             org.tier = tier
             users = {Role.OWNER: owner}
@@ -90,9 +104,7 @@ class OrgFactory:
                 role = Role(role_name)
                 if role is Role.OWNER:
                     continue
-                user = await create_user(
-                    session, email=f"{role.value}{n}@org{n}.example", password=PASSWORD, full_name=f"{role.value.title()} {n}"
-                )
+                user = _user(session, f"{role.value}{n}@org{n}.example", f"{role.value.title()} {n}")
                 session.add(Membership(organization_id=org.id, user_id=user.id, role=role.value))
                 users[role] = user
             await session.flush()
