@@ -117,7 +117,7 @@ class Pilot:
         if status is not None:
             answered = self.page.evaluate(DOCUMENT_STATUS)
             assert answered == status, f"{self.page.url}: the page answered HTTP {answered}, expected {status}"
-        path = self.page.url.removeprefix(self.visitor.server.url).split("?", 1)[0]
+        path = re.split(r"[?#]", self.page.url.removeprefix(self.visitor.server.url), maxsplit=1)[0]
         slug = re.sub(r"[^A-Za-z0-9]+", "-", path).strip("-") or "home"
         if label:
             slug = f"{slug}-{label}"
