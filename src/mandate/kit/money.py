@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 
 # Currencies a deal is likely to be priced in, with their minor-unit exponent.
 CURRENCIES: dict[str, int] = {
@@ -69,11 +69,14 @@ def parse_money(text: str, default_currency: str = "GBP") -> Money:
     number = match["number"]
     if "," in number and not re.fullmatch(r"\d{1,3}(,\d{3})*(\.\d+)?", number):
         raise MoneyError("Thousands separators are misplaced")
-    try:
-        value = Decimal(number.replace(",", "")) * MULTIPLIERS[(match["suffix"] or "").lower()]
-    except InvalidOperation as exc:
-        raise MoneyError("Enter an amount such as 12,500,000 or 12.5m") from exc
-    minor = value.scaleb(CURRENCIES[currency])
+    digits = number.replace(",", "")
+    with localcontext() as exact:
+        exact.prec = len(digits) + 30  # never round: 1.000000000000000000000000000001 is not 1
+        try:
+            value = Decimal(digits) * MULTIPLIERS[(match["suffix"] or "").lower()]
+        except InvalidOperation as exc:
+            raise MoneyError("Enter an amount such as 12,500,000 or 12.5m") from exc
+        minor = value.scaleb(CURRENCIES[currency])
     if minor != minor.to_integral_value():
         raise MoneyError(f"{currency} amounts have at most {CURRENCIES[currency]} decimal places")
     if minor >= MAX_MINOR:

@@ -19,10 +19,9 @@ async def get_by_slug(session: AsyncSession, slug: str) -> Organization | None:
     return result.scalar_one_or_none()
 
 
-async def slugs_like(session: AsyncSession, base: str) -> set[str]:
-    stmt = select(Organization.slug).where(
-        (Organization.slug == base) | Organization.slug.like(f"{base}-%")
-    )
+async def slugs_like(session: AsyncSession, prefix: str) -> set[str]:
+    """Every slug starting with `prefix` (a shortened slug plus a suffix still does)."""
+    stmt = select(Organization.slug).where(Organization.slug.startswith(prefix, autoescape=True))
     return set((await session.execute(stmt)).scalars())
 
 

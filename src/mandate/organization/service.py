@@ -54,7 +54,9 @@ def check_org_name(name: str, *, field: str = "organization_name") -> str:
 
 async def unique_slug(session: AsyncSession, name: str) -> str:
     base = slugify(name)
-    taken = await repository.slugs_like(session, base)
+    # with_suffix shortens a long base to make room, so look up by a prefix every candidate
+    # shares (room for suffixes up to "-9999999").
+    taken = await repository.slugs_like(session, base[: MAX_SLUG_LENGTH - 8])
     if base not in taken:
         return base
     n = 2
