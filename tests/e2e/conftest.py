@@ -45,6 +45,7 @@ SERVER_START_SECONDS = 30.0
 CALL_FAILED = pytest.StashKey[bool]()
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test in this folder is a browser test (`-m e2e`, and `-m "not e2e"` skips them)."""
     for item in items:
