@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
@@ -44,6 +45,42 @@ class Resolved:
     role: Role | None = None
 
 
+@dataclass(frozen=True)
+class ViewerUser:
+    id: uuid.UUID
+    email: str
+    full_name: str
+    is_staff: bool
+
+
+@dataclass(frozen=True)
+class ViewerOrg:
+    id: uuid.UUID
+    name: str
+    slug: str
+    tier: str
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Plain copies of who is asking, readable after a rollback has expired the ORM rows."""
+
+    user: ViewerUser
+    org: ViewerOrg | None
+    role: Role | None
+    has_session: bool
+
+    @classmethod
+    def of(cls, resolved: Resolved) -> Viewer:
+        u, o = resolved.user, resolved.organization
+        return cls(
+            ViewerUser(u.id, u.email, u.full_name, u.is_staff),
+            ViewerOrg(o.id, o.name, o.slug, o.tier) if o else None,
+            resolved.role,
+            resolved.session is not None,
+        )
+
+
 def csrf_token_for(secret: str, session_token: str) -> str:
     return hmac_hex(secret, "csrf:" + hash_token(session_token))
 
@@ -69,18 +106,16 @@ def _bearer(request: Request) -> str | None:
 
 
 async def _from_token(db: DbSession, raw: str) -> Resolved:
-    token = await org_repo.token_by_hash_unscoped(db, hash_token(raw))
+    found = await org_repo.token_with_holder(db, hash_token(raw))
     now = utcnow()
-    if token is None or token.revoked_at or (token.expires_at and token.expires_at <= now):
-        raise NotAuthenticated("The API token is invalid, expired or revoked")
-    user = await account_repo.get_user(db, token.created_by_id)
-    membership = await org_repo.membership_in(db, token.created_by_id, token.organization_id)
-    org = await org_repo.get_organization(db, token.organization_id)
-    if user is None or membership is None or org is None:
-        raise NotAuthenticated("The API token's creator no longer belongs to its organization")
+    if found is None:
+        raise NotAuthenticated("The API token is invalid, or its creator left the organization")
+    token, user, org, role = found
+    if token.revoked_at or (token.expires_at and token.expires_at <= now):
+        raise NotAuthenticated("The API token is expired or revoked")
     if token.last_used_at is None or now - token.last_used_at > TOKEN_TOUCH_INTERVAL:
         token.last_used_at = now
-    return Resolved(user, token=token, organization=org, role=Role(membership.role))
+    return Resolved(user, token=token, organization=org, role=Role(role))
 
 
 async def _from_cookie(request: Request, db: DbSession, raw: str) -> Resolved | None:
@@ -118,6 +153,8 @@ async def resolve_optional(request: Request, db: DbSession) -> Resolved | None:
     if resolved and resolved.organization:
         set_organization(db, resolved.organization.id)
     request.state.resolved = resolved
+    if resolved is not None:
+        request.state.viewer = Viewer.of(resolved)
     return resolved
 
 

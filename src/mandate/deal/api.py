@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
 from mandate.audit import repository as audit_repo
 from mandate.authz.dependencies import CurrentOrg
+from mandate.authz.roles import Permission
 from mandate.deal import repository, service
 from mandate.deal.models import Deal, Stage
+from mandate.deal.repository import DealSummary
 from mandate.deal.schemas import (
     DealCreate,
     DealHistory,
@@ -17,10 +19,9 @@ from mandate.deal.schemas import (
     DealSort,
     DealUpdate,
     HistoryEntry,
-    MoneyOut,
-    OwnerOut,
 )
 from mandate.kit.errors import responses
+from mandate.kit.jsonresp import FastJSONResponse
 from mandate.kit.money import Money
 from mandate.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from mandate.kit.session import DbSession
@@ -28,27 +29,32 @@ from mandate.kit.session import DbSession
 router = APIRouter(prefix="/api/deals", tags=["deals"])
 
 
-def deal_out(deal: Deal) -> DealOut:
+def deal_json(deal: Deal | DealSummary) -> dict[str, Any]:
+    """The API shape of a deal (DealOut), built without model validation: lists are hot paths."""
     size = None
     if deal.deal_size_minor is not None:
         money = Money(deal.deal_size_minor, deal.currency)
-        size = MoneyOut(amount_minor=money.amount_minor, currency=money.currency, display=money.format())
+        size = {"amount_minor": money.amount_minor, "currency": money.currency, "display": money.format()}
     owner = deal.owner
-    return DealOut(
-        id=deal.id,
-        name=deal.name,
-        target_company=deal.target_company,
-        industry=deal.industry,
-        deal_size=size,
-        stage=Stage(deal.stage),
-        owner=OwnerOut(id=owner.id, full_name=owner.full_name, email=owner.email) if owner else None,
-        description=deal.description,
-        expected_close=deal.expected_close,
-        archived=deal.archived,
-        archived_at=deal.archived_at,
-        created_at=deal.created_at,
-        updated_at=deal.updated_at,
-    )
+    return {
+        "id": deal.id,
+        "name": deal.name,
+        "target_company": deal.target_company,
+        "industry": deal.industry,
+        "deal_size": size,
+        "stage": deal.stage,
+        "owner": {"id": owner.id, "full_name": owner.full_name, "email": owner.email} if owner else None,
+        "description": deal.description,
+        "expected_close": deal.expected_close,
+        "archived": deal.archived_at is not None,
+        "archived_at": deal.archived_at,
+        "created_at": deal.created_at,
+        "updated_at": deal.updated_at,
+    }
+
+
+def deal_response(deal: Deal, status_code: int = 200) -> FastJSONResponse:
+    return FastJSONResponse(deal_json(deal), status_code=status_code)
 
 
 def _base(request: Request) -> str:
@@ -56,8 +62,8 @@ def _base(request: Request) -> str:
 
 
 @router.post("", status_code=201, response_model=DealOut, responses=responses(401, 402, 403, 422))
-async def create_deal(body: DealCreate, ctx: CurrentOrg, db: DbSession, request: Request) -> DealOut:
-    return deal_out(await service.create(db, ctx, body, base_url=_base(request)))
+async def create_deal(body: DealCreate, ctx: CurrentOrg, db: DbSession, request: Request) -> Response:
+    return deal_response(await service.create(db, ctx, body, base_url=_base(request)), status_code=201)
 
 
 @router.get("", response_model=DealList, responses=responses(401, 403, 422))
@@ -71,25 +77,23 @@ async def list_deals(
     sort: DealSort = DealSort.UPDATED_DESC,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
-) -> DealList:
-    from mandate.authz.roles import Permission
-
+) -> Response:
     ctx.require(Permission.DEAL_READ)
     flt = repository.DealFilter(stage=stage.value if stage else None, owner_id=owner, q=q, archived=archived)
     page = await repository.list_deals(db, flt, sort=sort, limit=limit, cursor=cursor)
-    return DealList(items=[deal_out(d) for d in page.items], next_cursor=page.next_cursor)
+    return FastJSONResponse({"items": [deal_json(d) for d in page.items], "next_cursor": page.next_cursor})
 
 
 @router.get("/{deal_id}", response_model=DealOut, responses=responses(401, 403, 404))
-async def get_deal(deal_id: uuid.UUID, ctx: CurrentOrg, db: DbSession) -> DealOut:
-    return deal_out(await service.get(db, ctx, deal_id))
+async def get_deal(deal_id: uuid.UUID, ctx: CurrentOrg, db: DbSession) -> Response:
+    return deal_response(await service.get(db, ctx, deal_id))
 
 
 @router.patch("/{deal_id}", response_model=DealOut, responses=responses(401, 402, 403, 404, 409, 422))
 async def update_deal(
     deal_id: uuid.UUID, body: DealUpdate, ctx: CurrentOrg, db: DbSession, request: Request
-) -> DealOut:
-    return deal_out(await service.update(db, ctx, deal_id, body, base_url=_base(request)))
+) -> Response:
+    return deal_response(await service.update(db, ctx, deal_id, body, base_url=_base(request)))
 
 
 @router.delete("/{deal_id}", status_code=204, responses=responses(401, 403, 404))
@@ -99,13 +103,13 @@ async def delete_deal(deal_id: uuid.UUID, ctx: CurrentOrg, db: DbSession) -> Res
 
 
 @router.post("/{deal_id}/archive", response_model=DealOut, responses=responses(401, 403, 404))
-async def archive_deal(deal_id: uuid.UUID, ctx: CurrentOrg, db: DbSession) -> DealOut:
-    return deal_out(await service.archive(db, ctx, deal_id))
+async def archive_deal(deal_id: uuid.UUID, ctx: CurrentOrg, db: DbSession) -> Response:
+    return deal_response(await service.archive(db, ctx, deal_id))
 
 
 @router.post("/{deal_id}/restore", response_model=DealOut, responses=responses(401, 402, 403, 404))
-async def restore_deal(deal_id: uuid.UUID, ctx: CurrentOrg, db: DbSession, request: Request) -> DealOut:
-    return deal_out(await service.restore(db, ctx, deal_id, base_url=_base(request)))
+async def restore_deal(deal_id: uuid.UUID, ctx: CurrentOrg, db: DbSession, request: Request) -> Response:
+    return deal_response(await service.restore(db, ctx, deal_id, base_url=_base(request)))
 
 
 @router.get("/{deal_id}/history", response_model=DealHistory, responses=responses(401, 403, 404))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from mandate.deal.models import STAGE_ORDER, Deal, Stage
+from mandate.deal.repository import DealSummary
 from mandate.deal.schemas import DealCreate, DealSort, DealUpdate, MoneyIn
 from mandate.kit.errors import AppError, FieldError, ValidationFailed
 from mandate.kit.money import CURRENCIES, Money, MoneyError, parse_money
@@ -35,6 +36,8 @@ CURRENCY_OPTIONS: list[tuple[str, str]] = [(c, c) for c in sorted(CURRENCIES, ke
 LIMITS = {"name": 160, "target_company": 160, "industry": 80, "description": 20_000}
 # Service and schema field names mapped onto the form's inputs.
 FIELD_ALIASES = {"deal_size.currency": "currency", "deal_size.amount_minor": "deal_size"}
+
+AnyDeal = Deal | DealSummary
 
 
 @dataclass
@@ -176,19 +179,19 @@ def initials(name: str | None) -> str:
     return (parts[0][0] + (parts[-1][0] if len(parts) > 1 else "")).upper()
 
 
-def money_short(deal: Deal) -> str:
+def money_short(deal: AnyDeal) -> str:
     if deal.deal_size_minor is None:
         return ""
     return Money(deal.deal_size_minor, deal.currency).format_short()
 
 
-def money_long(deal: Deal) -> str:
+def money_long(deal: AnyDeal) -> str:
     if deal.deal_size_minor is None:
         return ""
     return Money(deal.deal_size_minor, deal.currency).format()
 
 
-def totals(deals: list[Deal]) -> str:
+def totals(deals: Sequence[AnyDeal]) -> str:
     """Sum of deal sizes per currency, shortest form: '£120m + €4.5m'."""
     sums: dict[str, int] = {}
     for deal in deals:
@@ -198,22 +201,22 @@ def totals(deals: list[Deal]) -> str:
     return " + ".join(Money(amount, currency).format_short() for currency, amount in ordered)
 
 
-def is_overdue(deal: Deal, today: date) -> bool:
+def is_overdue(deal: AnyDeal, today: date) -> bool:
     return bool(deal.expected_close and deal.expected_close < today and Stage(deal.stage).is_open)
 
 
 @dataclass
 class Column:
     stage: Stage
-    deals: list[Deal]
+    deals: list[AnyDeal]
 
     @property
     def total(self) -> str:
         return totals(self.deals)
 
 
-def columns(deals: list[Deal]) -> list[Column]:
-    by_stage: dict[str, list[Deal]] = {s.value: [] for s in STAGE_ORDER}
+def columns(deals: Sequence[AnyDeal]) -> list[Column]:
+    by_stage: dict[str, list[AnyDeal]] = {s.value: [] for s in STAGE_ORDER}
     for deal in deals:
         by_stage.setdefault(deal.stage, []).append(deal)
     return [Column(stage, by_stage[stage.value]) for stage in STAGE_ORDER]

@@ -5,17 +5,71 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
+from mandate.account.models import User
 from mandate.deal.models import CLOSED_STAGES, Deal
 from mandate.deal.schemas import DealSort
 from mandate.kit.pagination import Cursor, Page, decode_cursor, encode_cursor
 
 _FAR_FUTURE = date(9999, 12, 31)
+
+
+@dataclass(slots=True)
+class OwnerSummary:
+    id: uuid.UUID
+    full_name: str
+    email: str
+
+
+@dataclass(slots=True)
+class DealSummary:
+    """A deal as lists show it: plain columns, no ORM identity-map bookkeeping."""
+
+    id: uuid.UUID
+    name: str
+    target_company: str
+    industry: str | None
+    deal_size_minor: int | None
+    currency: str
+    stage: str
+    description: str
+    expected_close: date | None
+    archived_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    owner: OwnerSummary | None
+
+    @property
+    def archived(self) -> bool:
+        return self.archived_at is not None
+
+
+_SUMMARY_COLUMNS = (
+    Deal.id, Deal.name, Deal.target_company, Deal.industry, Deal.deal_size_minor, Deal.currency, Deal.stage,
+    Deal.description, Deal.expected_close, Deal.archived_at, Deal.created_at, Deal.updated_at,
+    User.id, User.full_name, User.email,
+)
+_OWNER_AT = 12
+
+
+_SUMMARY_FIELDS = (
+    "id", "name", "target_company", "industry", "deal_size_minor", "currency", "stage",
+    "description", "expected_close", "archived_at", "created_at", "updated_at",
+)
+
+
+def _summary(row: Any) -> DealSummary:
+    owner = OwnerSummary(row[12], row[13], row[14]) if row[_OWNER_AT] is not None else None
+    return DealSummary(**dict(zip(_SUMMARY_FIELDS, row[:_OWNER_AT], strict=True)), owner=owner)
+
+
+def _summary_select(*extra: ColumnElement[Any]) -> Select[Any]:
+    return cast(Select[Any], select(*_SUMMARY_COLUMNS, *extra).outerjoin(User, User.id == Deal.owner_id))
 
 
 @dataclass
@@ -62,7 +116,7 @@ def _parse_sort_value(sort: DealSort, raw: Any) -> Any:
     return raw
 
 
-def _apply_filter(stmt: Select[Deal], flt: DealFilter) -> Select[Deal]:
+def _apply_filter(stmt: Select[Any], flt: DealFilter) -> Select[Any]:
     stmt = stmt.where(Deal.archived_at.is_not(None) if flt.archived else Deal.archived_at.is_(None))
     if flt.stage:
         stmt = stmt.where(Deal.stage == flt.stage)
@@ -82,12 +136,12 @@ def _apply_filter(stmt: Select[Deal], flt: DealFilter) -> Select[Deal]:
 
 async def list_deals(
     session: AsyncSession, flt: DealFilter, *, sort: DealSort, limit: int, cursor: str | None
-) -> Page[Deal]:
+) -> Page[DealSummary]:
     expr = _sort_expression(sort)
     descending = sort.value.startswith("-")
     # The cursor carries the database's value of the sort key, so SQL and Python never
     # disagree about it (e.g. SQLite's lower() leaves non-ASCII letters alone).
-    stmt = _apply_filter(select(Deal, expr.label("sort_key")).options(joinedload(Deal.owner)), flt)
+    stmt = _apply_filter(_summary_select(expr.label("sort_key")), flt)
     if cursor:
         after = decode_cursor(cursor, sort=sort.value)
         try:
@@ -105,21 +159,16 @@ async def list_deals(
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        last, last_key = rows[-1]
-        next_cursor = encode_cursor(Cursor(sort.value, _cursor_value(last_key), str(last.id)))
-    return Page([row[0] for row in rows], next_cursor)
+        last = rows[-1]
+        next_cursor = encode_cursor(Cursor(sort.value, _cursor_value(last[-1]), str(last[0])))
+    return Page([_summary(row) for row in rows], next_cursor)
 
 
-async def board_deals(session: AsyncSession, *, owner_id: uuid.UUID | None = None) -> list[Deal]:
-    stmt = (
-        select(Deal)
-        .options(joinedload(Deal.owner))
-        .where(Deal.archived_at.is_(None))
-        .order_by(Deal.updated_at.desc(), Deal.id)
-    )
+async def board_deals(session: AsyncSession, *, owner_id: uuid.UUID | None = None) -> list[DealSummary]:
+    stmt = _summary_select().where(Deal.archived_at.is_(None)).order_by(Deal.updated_at.desc(), Deal.id)
     if owner_id:
         stmt = stmt.where(Deal.owner_id == owner_id)
-    return list((await session.execute(stmt)).scalars())
+    return [_summary(row) for row in (await session.execute(stmt)).all()]
 
 
 async def get_deal(session: AsyncSession, deal_id: uuid.UUID) -> Deal | None:

@@ -109,3 +109,26 @@ async def token_by_hash_unscoped(session: AsyncSession, token_hash: str) -> ApiT
     with unscoped(session):
         stmt = select(ApiToken).where(ApiToken.token_hash == token_hash)
         return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def token_with_holder(
+    session: AsyncSession, token_hash: str
+) -> tuple[ApiToken, User, Organization, str] | None:
+    """One round trip for every API request: the token, its creator, organization and role.
+
+    No row when the creator no longer belongs to the token's organization.
+    """
+    stmt = (
+        select(ApiToken, User, Organization, Membership.role)
+        .join(User, User.id == ApiToken.created_by_id)
+        .join(Organization, Organization.id == ApiToken.organization_id)
+        .join(
+            Membership,
+            (Membership.user_id == ApiToken.created_by_id)
+            & (Membership.organization_id == ApiToken.organization_id),
+        )
+        .where(ApiToken.token_hash == token_hash)
+    )
+    with unscoped(session):
+        row = (await session.execute(stmt)).one_or_none()
+    return (row[0], row[1], row[2], row[3]) if row else None

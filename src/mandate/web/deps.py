@@ -30,7 +30,7 @@ class Page:
 
     request: Request
     user: Any = None
-    org: Organization | None = None
+    org: Any = None  # Organization, or a ViewerOrg copy on error pages
     role: Role | None = None
     organizations: list[Organization] = field(default_factory=list)
     csrf_token: str = ""

@@ -16,10 +16,10 @@ def _light_page(request: Request) -> object:
     from mandate.authz.dependencies import SESSION_COOKIE, csrf_token_for
     from mandate.web.deps import Page
 
-    resolved = getattr(request.state, "resolved", None)
+    viewer = getattr(request.state, "viewer", None)
     page = Page(request=request)
-    if resolved is not None and resolved.session is not None:
-        page.user, page.org, page.role = resolved.user, resolved.organization, resolved.role
+    if viewer is not None and viewer.has_session:
+        page.user, page.org, page.role = viewer.user, viewer.org, viewer.role
         cookie = request.cookies.get(SESSION_COOKIE, "")
         page.csrf_token = csrf_token_for(request.app.state.secret_key, cookie)
     return page
