@@ -35,10 +35,11 @@ async def _seed_if_empty(settings: Settings) -> bool:
         await engine.dispose()
 
 
-def _print_logins(settings: Settings) -> None:
+def _print_logins(settings: Settings, *, serving: bool = True) -> None:
     from mandate.demo import DEMO_PASSWORD, LOGINS
 
-    print(f"\n  Mandate is running at {settings.base_url}\n")
+    if serving:
+        print(f"\n  Mandate is starting at {settings.base_url}\n")
     print(f"  Demo logins (password for all: {DEMO_PASSWORD}):")
     for login in LOGINS:
         print(f"    {login.email:<28} {login.role}")
@@ -77,7 +78,7 @@ def cmd_seed_demo(_args: argparse.Namespace) -> int:
     settings = get_settings()
     _migrate(settings)
     if asyncio.run(_seed_if_empty(settings)):
-        _print_logins(settings)
+        _print_logins(settings, serving=False)
     else:
         print("The database already has users; demo data not loaded.")
     return 0

@@ -25,6 +25,14 @@ def require_feature(org: Organization, feature: Feature, *, base_url: str = "") 
     )
 
 
+_NOUNS = {Limit.MEMBERS: ("member", "members"), Limit.ACTIVE_DEALS: ("active deal", "active deals")}
+
+
+def _noun(name: Limit, count: int) -> str:
+    singular, plural = _NOUNS[name]
+    return singular if count == 1 else plural
+
+
 def check_limit(org: Organization, name: Limit, current: int, *, base_url: str = "") -> None:
     """Raise when adding one more would exceed the tier's limit; `current` is usage now."""
     cap = get_tier(org.tier).limit(name)
@@ -32,7 +40,7 @@ def check_limit(org: Organization, name: Limit, current: int, *, base_url: str =
         return
     upgrade = lowest_tier_above_limit(name, current + 1)
     raise LimitReached(
-        f"Your {get_tier(org.tier).name} plan allows {cap} {name.value.replace('_', ' ')}",
+        f"Your {get_tier(org.tier).name} plan allows {cap} {_noun(name, cap)}",
         limit=cap,
         current=current,
         limit_name=name.value,

@@ -189,6 +189,11 @@ async def invite(
     if any(user.email == email for _m, user in members):
         raise Conflict(f"{email} is already a member", errors=[])
     pending = [i for i in await repository.pending_invitations(session) if i.expires_at > utcnow()]
+    # Inviting the same person again replaces their earlier link rather than taking a second seat.
+    for earlier in (i for i in pending if i.email == email):
+        earlier.revoked_at = utcnow()
+        record(session, ctx, "organization.invitation_replaced", "invitation", earlier.id, {"email": email})
+    pending = [i for i in pending if i.email != email]
     check_limit(ctx.organization, Limit.MEMBERS, len(members) + len(pending), base_url=base_url)
     invitation = Invitation(
         organization_id=ctx.organization.id,
