@@ -230,6 +230,23 @@ class TestLoginLogout:
         assert_problem(await replay.get("/api/me"), 401, "not_authenticated")
         assert_problem(await browser.get("/api/me"), 401, "not_authenticated")
 
+    async def test_expired_session_is_401(self, orgs: OrgFactory, app: Any) -> None:
+        from datetime import UTC, datetime, timedelta
+
+        from sqlalchemy import update
+
+        from mandate.account.models import UserSession
+        from tests.helpers.api import run_in_org
+
+        org = await orgs.create(roles=("owner",))
+        browser = await orgs.login_cookie_client(org.owner.email)
+        assert (await browser.get("/api/me")).status_code == 200
+        past = datetime.now(UTC) - timedelta(seconds=1)
+        await run_in_org(
+            app, None, update(UserSession).where(UserSession.user_id == org.owner.user_id).values(expires_at=past)
+        )
+        assert_problem(await browser.get("/api/me"), 401, "not_authenticated")
+
     async def test_logout_needs_csrf_with_a_cookie(self, orgs: OrgFactory) -> None:
         org = await orgs.create(roles=("owner",))
         browser = await orgs.login_cookie_client(org.owner.email)
@@ -359,3 +376,43 @@ class TestSignupSession:
         cookie_client_csrf(client)
         deal = await client.post("/api/deals", json={"name": "Atlas", "target_company": "Atlas Ltd"})
         assert deal.status_code == 201, deal.text
+
+
+class TestLoginRateLimits:
+    async def test_login_endpoint_shares_the_account_lock(self, orgs: OrgFactory, client: httpx.AsyncClient) -> None:
+        org = await orgs.create(roles=("owner",))
+        for _ in range(10):
+            r = await client.post("/api/auth/login", json={"email": org.owner.email, "password": "wrong password!"})
+            assert_problem(r, 401, "invalid_credentials")
+        assert_problem(
+            await client.post("/api/auth/login", json={"email": org.owner.email, "password": PASSWORD}),
+            429,
+            "too_many_requests",
+        )
+        assert_problem(
+            await client.post("/api/auth/token", json={"email": org.owner.email, "password": PASSWORD}),
+            429,
+            "too_many_requests",
+        )
+        assert "mandate_session" not in client.cookies
+
+    async def test_per_ip_limit_across_accounts(self, settings: Any) -> None:
+        from mandate.app import create_app
+
+        strict = create_app(settings.model_copy(update={"login_attempts_per_ip": "3 per minute"}))
+        try:
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=strict, client=("203.0.113.9", 4000)), base_url="http://testserver"
+            ) as c:
+                for i in range(3):
+                    r = await c.post("/api/auth/token", json={"email": f"u{i}@example.com", "password": "whatever-123"})
+                    assert_problem(r, 401, "invalid_credentials")
+                r = await c.post("/api/auth/token", json={"email": "u9@example.com", "password": "whatever-123"})
+                assert_problem(r, 429, "too_many_requests")
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=strict, client=("203.0.113.10", 4000)), base_url="http://testserver"
+            ) as other_ip:
+                r = await other_ip.post("/api/auth/token", json={"email": "u9@example.com", "password": "whatever-123"})
+                assert_problem(r, 401, "invalid_credentials")
+        finally:
+            await strict.state.engine.dispose()
