@@ -98,5 +98,7 @@ async def seed(session: AsyncSession) -> None:
     nctx = OrgContext(user=nina, organization=northgate, role=Role.OWNER)
     for name, target in (("Project Lumen", "Lumen Lighting"), ("Project Moss", "Moss Garden Centres")):
         await deal_service.create(session, nctx, DealCreate(name=name, target_company=target, industry="Consumer"))
-    await create_user(session, email="staff@mandate.example", password=DEMO_PASSWORD, full_name="Mandate Staff", is_staff=True)
+    await create_user(
+        session, email="staff@mandate.example", password=DEMO_PASSWORD, full_name="Mandate Staff", is_staff=True
+    )
     set_organization(session, None)

@@ -530,3 +530,36 @@ class TestStagesCycle:
             r = await org.owner.client.patch(f"/api/deals/{deal['id']}", json={"stage": stage})
             assert r.status_code == 200, (prev, stage, r.text)
             assert r.json()["stage"] == stage
+
+
+class TestMalformedDealId:
+    @pytest.mark.parametrize(
+        ("method", "suffix", "body"),
+        [
+            ("GET", "", None),
+            ("PATCH", "", {"name": "x"}),
+            ("DELETE", "", None),
+            ("POST", "/archive", None),
+            ("POST", "/restore", None),
+            ("GET", "/history", None),
+        ],
+    )
+    async def test_is_422_naming_deal_id(
+        self, orgs: OrgFactory, method: str, suffix: str, body: dict[str, str] | None
+    ) -> None:
+        org = await orgs.create(roles=("owner",))
+        assert_validation(
+            await org.owner.client.request(method, f"/api/deals/not-a-uuid{suffix}", json=body), "deal_id"
+        )
+
+    @pytest.mark.parametrize(
+        ("method", "suffix", "body"),
+        [("GET", "", None), ("PATCH", "", {"name": "x"}), ("DELETE", "", None), ("POST", "/archive", None),
+         ("POST", "/restore", None), ("GET", "/history", None)],
+    )  # fmt: skip
+    async def test_unknown_id_is_404(
+        self, orgs: OrgFactory, method: str, suffix: str, body: dict[str, str] | None
+    ) -> None:
+        org = await orgs.create(roles=("owner",))
+        r = await org.owner.client.request(method, f"/api/deals/{uuid.uuid4()}{suffix}", json=body)
+        assert_problem(r, 404, "not_found")

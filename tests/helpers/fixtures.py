@@ -90,7 +90,11 @@ class OrgFactory:
         return c
 
     async def create(
-        self, *, tier: str = "free", roles: tuple[str, ...] = ("owner", "admin", "member", "viewer"), name: str | None = None
+        self,
+        *,
+        tier: str = "free",
+        roles: tuple[str, ...] = ("owner", "admin", "member", "viewer"),
+        name: str | None = None,
     ) -> Org:
         n = next(_counter)
         factory = self.app.state.session_factory

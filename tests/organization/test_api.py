@@ -634,3 +634,20 @@ class TestSessionAfterRemoval:
         await org.owner.client.delete(f"/api/organizations/current/members/{org.member.user_id}")
         assert_problem(await browser.get("/api/deals"), 403, "no_organization")
         assert PASSWORD
+
+
+class TestMalformedIds:
+    @pytest.mark.parametrize(
+        ("method", "path", "body", "field"),
+        [
+            ("PATCH", "/api/organizations/current/members/x", {"role": "viewer"}, "user_id"),
+            ("DELETE", "/api/organizations/current/members/x", None, "user_id"),
+            ("DELETE", "/api/organizations/current/invitations/x", None, "invitation_id"),
+            ("DELETE", "/api/tokens/x", None, "token_id"),
+        ],
+    )
+    async def test_malformed_id_is_422_naming_it(
+        self, orgs: OrgFactory, method: str, path: str, body: dict[str, str] | None, field: str
+    ) -> None:
+        org = await orgs.create(roles=("owner",))
+        assert_validation(await org.owner.client.request(method, path, json=body), field)

@@ -14,8 +14,7 @@ from typing import Any, cast
 
 from sqlalchemy import ForeignKey, event
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, ORMExecuteState, Session, declared_attr, mapped_column
-from sqlalchemy.orm import with_loader_criteria
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, declared_attr, mapped_column, with_loader_criteria
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.util import find_tables
 
@@ -38,7 +37,7 @@ class TenantMixin:
             table.info[TENANT_KEY] = True
 
     @declared_attr
-    def organization_id(cls) -> Mapped[uuid.UUID]:  # noqa: N805
+    def organization_id(cls) -> Mapped[uuid.UUID]:
         return mapped_column(
             ForeignKey("organizations.id", ondelete="CASCADE"), index=True, nullable=False
         )
