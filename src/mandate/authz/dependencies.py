@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
 
+import structlog
 from fastapi import Depends, Request
 
 from mandate.account import repository as account_repo
@@ -152,6 +153,7 @@ async def resolve_optional(request: Request, db: DbSession) -> Resolved | None:
         resolved = await _from_cookie(request, db, cookie)
     if resolved and resolved.organization:
         set_organization(db, resolved.organization.id)
+        structlog.contextvars.bind_contextvars(organization_id=str(resolved.organization.id))
     request.state.resolved = resolved
     if resolved is not None:
         request.state.viewer = Viewer.of(resolved)
