@@ -416,3 +416,28 @@ class TestLoginRateLimits:
                 assert_problem(r, 401, "invalid_credentials")
         finally:
             await strict.state.engine.dispose()
+
+
+class TestChangePasswordSessions:
+    async def test_other_sessions_end_and_this_one_stays(self, orgs: OrgFactory) -> None:
+        org = await orgs.create(roles=("owner",))
+        here = await orgs.login_cookie_client(org.owner.email)
+        elsewhere = await orgs.login_cookie_client(org.owner.email)
+        r = await here.post("/api/auth/password", json={"current_password": PASSWORD, "new_password": GOOD_PASSWORD})
+        assert r.status_code == 204, r.text
+        assert (await here.get("/api/me")).status_code == 200
+        assert_problem(await elsewhere.get("/api/me"), 401, "not_authenticated")
+        assert "account.password_changed" in [
+            e["action"] for e in (await org.owner.client.get("/api/audit")).json()["items"]
+        ]
+
+    async def test_user_without_organization_can_change_password(self, orgs: OrgFactory) -> None:
+        org = await orgs.create(roles=("owner", "viewer"))
+        browser = await orgs.login_cookie_client(org.viewer.email)
+        await org.owner.client.delete(f"/api/organizations/current/members/{org.viewer.user_id}")
+        assert_problem(await browser.get("/api/me"), 403, "no_organization")
+        r = await browser.post("/api/auth/password", json={"current_password": PASSWORD, "new_password": GOOD_PASSWORD})
+        assert r.status_code == 204, r.text
+        fresh = orgs.client()
+        ok = await fresh.post("/api/auth/login", json={"email": org.viewer.email, "password": GOOD_PASSWORD})
+        assert ok.status_code == 204

@@ -126,12 +126,23 @@ async def issue_token(body: TokenLoginIn, request: Request, db: DbSession) -> To
 
 
 @router.post("/auth/password", status_code=204, responses=responses(401, 403, 422))
-async def change_password(body: PasswordChangeIn, caller: CurrentCaller, ctx: CurrentOrg, db: DbSession) -> Response:
+async def change_password(
+    body: PasswordChangeIn, caller: CurrentCaller, resolved: MaybeResolved, db: DbSession
+) -> Response:
+    """Works without an organization too (a removed member keeps their account)."""
     await service.change_password(
         db, caller.user, current_password=body.current_password, new_password=body.new_password
     )
     await service.end_other_sessions(db, caller.user, keep=caller.session)
-    record(db, ctx, "account.password_changed", "user", caller.user.id)
+    if resolved is not None and resolved.organization is not None and resolved.role is not None:
+        ctx = OrgContext(
+            user=caller.user,
+            organization=resolved.organization,
+            role=resolved.role,
+            session=caller.session,
+            token=caller.token,
+        )
+        record(db, ctx, "account.password_changed", "user", caller.user.id)
     return Response(status_code=204)
 
 
