@@ -72,6 +72,8 @@ class TestStaffOrganizations:
         staff = await staff_client(app, orgs)
         r = await staff.get("/api/staff/users", params={"q": org.owner.email})
         assert [u["id"] for u in r.json()["items"]] == [str(org.owner.user_id)]
+        assert (await staff.get("/api/staff/users", params={"q": "%"})).json()["items"] == []
+        assert (await staff.get("/api/staff/organizations", params={"q": "_"})).json()["items"] == []
 
 
 class TestStaffChangeTier:

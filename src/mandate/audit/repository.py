@@ -32,7 +32,7 @@ def _filtered(flt: AuditFilter) -> Select[AuditEntry]:
             (AuditEntry.action == flt.action) | AuditEntry.action.like(f"{flt.action}.%")
         )
     if flt.actor:
-        stmt = stmt.where(AuditEntry.actor_label.ilike(f"%{flt.actor}%"))
+        stmt = stmt.where(AuditEntry.actor_label.icontains(flt.actor, autoescape=True))
     if flt.subject_type:
         stmt = stmt.where(AuditEntry.subject_type == flt.subject_type)
     if flt.subject_id:

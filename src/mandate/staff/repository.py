@@ -25,7 +25,9 @@ async def organizations(session: AsyncSession, q: str | None, limit: int) -> lis
         .limit(limit)
     )
     if q:
-        stmt = stmt.where(Organization.name.ilike(f"%{q}%") | Organization.slug.ilike(f"%{q}%"))
+        stmt = stmt.where(
+            Organization.name.icontains(q, autoescape=True) | Organization.slug.icontains(q, autoescape=True)
+        )
     with unscoped(session):
         return [(o, int(n)) for o, n in (await session.execute(stmt)).all()]
 
@@ -33,7 +35,7 @@ async def organizations(session: AsyncSession, q: str | None, limit: int) -> lis
 async def users(session: AsyncSession, q: str | None, limit: int) -> list[User]:
     stmt = select(User).order_by(User.created_at.desc()).limit(limit)
     if q:
-        stmt = stmt.where(User.email.ilike(f"%{q}%") | User.full_name.ilike(f"%{q}%"))
+        stmt = stmt.where(User.email.icontains(q, autoescape=True) | User.full_name.icontains(q, autoescape=True))
     return list((await session.execute(stmt)).scalars())
 
 
