@@ -100,8 +100,9 @@ def redis_url(worker_name: str) -> Iterator[str]:
         return
     import redis
 
-    host = REDIS_URL.split("://", 1)[1].split("/", 1)[0]
-    url = f"redis://{host}/{1 + _worker_index(worker_name) % 15}"
+    # One logical database per worker, counted up from the one in the URL (so runs can be kept apart).
+    host, _, base = REDIS_URL.split("://", 1)[1].partition("/")
+    url = f"redis://{host}/{(int(base or 0) + 1 + _worker_index(worker_name)) % 16}"
     client = redis.Redis.from_url(url)
     client.flushdb()
     yield url
