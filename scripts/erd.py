@@ -7,9 +7,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from sqlalchemy import Table  # noqa: E402
+from sqlalchemy import Table
 
-from mandate.models import Base  # noqa: E402
+from mandate.models import Base
 
 
 def _type_name(column: object) -> str:
@@ -26,11 +26,14 @@ def _table_block(table: Table) -> list[str]:
             keys.append("PK")
         if column.foreign_keys:
             keys.append("FK")
-        unique = any(
-            getattr(c, "columns", None) is not None and list(c.columns) == [column]
-            for c in table.constraints
-            if type(c).__name__ == "UniqueConstraint"
-        ) or column.unique
+        unique = (
+            any(
+                getattr(c, "columns", None) is not None and list(c.columns) == [column]
+                for c in table.constraints
+                if type(c).__name__ == "UniqueConstraint"
+            )
+            or column.unique
+        )
         if unique and "PK" not in keys:
             keys.append("UK")
         suffix = f" {','.join(keys)}" if keys else ""

@@ -61,9 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.secret_key = settings.ensure_secret_key()
     app.state.invitation_signer = invitation_signer(app.state.secret_key)
     limiter = RateLimiter(settings.redis_url or "memory://")
-    app.state.login_policy = LoginPolicy(
-        limiter, settings.login_failures_per_account, settings.login_attempts_per_ip
-    )
+    app.state.login_policy = LoginPolicy(limiter, settings.login_failures_per_account, settings.login_attempts_per_ip)
     app.add_middleware(RequestContextMiddleware)
     install_error_handlers(app)
     for router in _routers():

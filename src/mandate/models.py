@@ -7,6 +7,13 @@ from mandate.kit.db import Base
 from mandate.organization.models import ApiToken, Invitation, Membership, Organization
 
 __all__ = [
-    "ApiToken", "AuditEntry", "Base", "Deal", "Invitation", "Membership", "Organization",
-    "User", "UserSession",
+    "ApiToken",
+    "AuditEntry",
+    "Base",
+    "Deal",
+    "Invitation",
+    "Membership",
+    "Organization",
+    "User",
+    "UserSession",
 ]

@@ -108,9 +108,7 @@ async def logout(resolved: MaybeResolved) -> Response:
 async def issue_token(body: TokenLoginIn, request: Request, db: DbSession) -> TokenOut:
     user = await login_user(request, db, body.email, body.password)
     memberships = await org_repo.memberships_of_user(db, user.id)
-    chosen = next(
-        ((m, o) for m, o in memberships if body.organization in (None, o.slug)), None
-    )
+    chosen = next(((m, o) for m, o in memberships if body.organization in (None, o.slug)), None)
     if chosen is None:
         raise InvalidCredentials("You do not belong to that organization")
     membership, org = chosen

@@ -11,9 +11,7 @@ def set_session_cookies(request: Request, response: Response, token: str) -> Non
     settings = request.app.state.settings
     max_age = settings.session_days * 86400
     secure = settings.secure_cookies
-    response.set_cookie(
-        SESSION_COOKIE, token, max_age=max_age, httponly=True, samesite="lax", secure=secure, path="/"
-    )
+    response.set_cookie(SESSION_COOKIE, token, max_age=max_age, httponly=True, samesite="lax", secure=secure, path="/")
     # Readable by scripts on purpose: htmx and fetch echo it in the X-CSRF-Token header.
     response.set_cookie(
         CSRF_COOKIE,

@@ -77,9 +77,7 @@ class LoginPolicy:
     attempts_per_ip: str
 
 
-async def authenticate(
-    session: AsyncSession, policy: LoginPolicy, *, email: str, password: str, ip: str
-) -> User:
+async def authenticate(session: AsyncSession, policy: LoginPolicy, *, email: str, password: str, ip: str) -> User:
     """Check credentials under the rate limits; the answer never reveals whether the email exists."""
     key = email.strip().lower()[:254]
     policy.limiter.require(policy.attempts_per_ip, "login-ip", ip)
@@ -131,9 +129,7 @@ def end_session(user_session: UserSession) -> None:
     user_session.revoked_at = utcnow()
 
 
-async def change_password(
-    session: AsyncSession, user: User, *, current_password: str, new_password: str
-) -> None:
+async def change_password(session: AsyncSession, user: User, *, current_password: str, new_password: str) -> None:
     if not verify_password(current_password, user.password_hash):
         raise ValidationFailed.field("current_password", "Current password is incorrect")
     check_password(new_password, email=user.email, field="new_password")

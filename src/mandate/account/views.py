@@ -100,9 +100,7 @@ async def signup_submit(
 
 
 @router.post("/logout")
-async def logout(
-    request: Request, page: PageDep, next: Annotated[str, Form(max_length=500)] = ""
-) -> Response:
+async def logout(request: Request, page: PageDep, next: Annotated[str, Form(max_length=500)] = "") -> Response:
     resolved = getattr(request.state, "resolved", None)
     if resolved is not None and resolved.session is not None:
         end_session(resolved.session)

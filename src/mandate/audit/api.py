@@ -100,8 +100,14 @@ CSV_HEADER = ["time_utc", "actor", "action", "subject_type", "subject_id", "data
 
 def csv_row(e: AuditEntry) -> list[object]:
     return [
-        e.created_at.isoformat(), e.actor_label, e.action, e.subject_type, e.subject_id,
-        json.dumps(e.data, sort_keys=True), e.request_id, e.ip,
+        e.created_at.isoformat(),
+        e.actor_label,
+        e.action,
+        e.subject_type,
+        e.subject_id,
+        json.dumps(e.data, sort_keys=True),
+        e.request_id,
+        e.ip,
     ]
 
 

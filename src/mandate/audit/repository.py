@@ -28,9 +28,7 @@ def _filtered(flt: AuditFilter) -> Select[AuditEntry]:
     stmt = select(AuditEntry)
     if flt.action:
         # "deal" matches every deal.* action; "deal.created" matches exactly.
-        stmt = stmt.where(
-            (AuditEntry.action == flt.action) | AuditEntry.action.like(f"{flt.action}.%")
-        )
+        stmt = stmt.where((AuditEntry.action == flt.action) | AuditEntry.action.like(f"{flt.action}.%"))
     if flt.actor:
         stmt = stmt.where(AuditEntry.actor_label.icontains(flt.actor, autoescape=True))
     if flt.subject_type:
@@ -52,9 +50,7 @@ async def list_entries(
     stmt = _filtered(flt)
     if before:
         at, entry_id = before
-        stmt = stmt.where(
-            (AuditEntry.created_at < at) | ((AuditEntry.created_at == at) & (AuditEntry.id < entry_id))
-        )
+        stmt = stmt.where((AuditEntry.created_at < at) | ((AuditEntry.created_at == at) & (AuditEntry.id < entry_id)))
     return list((await session.execute(stmt.limit(limit))).scalars())
 
 
@@ -86,7 +82,5 @@ async def for_subject(session: AsyncSession, subject_type: str, subject_id: str)
 async def facets(session: AsyncSession) -> tuple[list[str], list[str]]:
     """The distinct action codes and subject types in the current organization's log (filter menus)."""
     actions = await session.execute(select(AuditEntry.action).distinct().order_by(AuditEntry.action))
-    subjects = await session.execute(
-        select(AuditEntry.subject_type).distinct().order_by(AuditEntry.subject_type)
-    )
+    subjects = await session.execute(select(AuditEntry.subject_type).distinct().order_by(AuditEntry.subject_type))
     return list(actions.scalars()), list(subjects.scalars())

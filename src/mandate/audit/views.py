@@ -65,14 +65,20 @@ class Filters:
 
     def form_query(self, **extra: str) -> str:
         values = {
-            "action": self.action, "actor": self.actor, "subject_type": self.subject_type,
-            "date_from": self.date_from, "date_to": self.date_to, **extra,
+            "action": self.action,
+            "actor": self.actor,
+            "subject_type": self.subject_type,
+            "date_from": self.date_from,
+            "date_to": self.date_to,
+            **extra,
         }
         return urlencode({k: v for k, v in values.items() if v})
 
     def api_query(self) -> str:
         values = {
-            "action": self.action, "actor": self.actor, "subject_type": self.subject_type,
+            "action": self.action,
+            "actor": self.actor,
+            "subject_type": self.subject_type,
             "since": self.since.isoformat() if self.since else "",
             "until": self.until.isoformat() if self.until else "",
         }

@@ -37,14 +37,45 @@ _STARTER_FEATURES = frozenset({Feature.DOCUMENT_EXPORT, Feature.COMMUNITY_POST})
 _PRO_FEATURES = _STARTER_FEATURES | {Feature.VALUATION_BULK_EXPORT, Feature.PAID_EVENTS}
 
 TIERS: tuple[Tier, ...] = (
-    Tier("free", "Free", 0, 0, "GBP", "For a dealmaker trying Mandate on a live deal",
-         {Limit.MEMBERS: 1, Limit.ACTIVE_DEALS: 5}),
-    Tier("starter", "Starter", 1, 279_00, "GBP", "For a small advisory team",
-         {Limit.MEMBERS: 3, Limit.ACTIVE_DEALS: 25}, _STARTER_FEATURES),
-    Tier("professional", "Professional", 2, 598_00, "GBP", "For boutiques running many mandates",
-         {Limit.MEMBERS: 10, Limit.ACTIVE_DEALS: 250}, _PRO_FEATURES),
-    Tier("enterprise", "Enterprise", 3, 1_598_00, "GBP", "For PE and corporate-development teams",
-         {Limit.MEMBERS: None, Limit.ACTIVE_DEALS: None}, _PRO_FEATURES),
+    Tier(
+        "free",
+        "Free",
+        0,
+        0,
+        "GBP",
+        "For a dealmaker trying Mandate on a live deal",
+        {Limit.MEMBERS: 1, Limit.ACTIVE_DEALS: 5},
+    ),
+    Tier(
+        "starter",
+        "Starter",
+        1,
+        279_00,
+        "GBP",
+        "For a small advisory team",
+        {Limit.MEMBERS: 3, Limit.ACTIVE_DEALS: 25},
+        _STARTER_FEATURES,
+    ),
+    Tier(
+        "professional",
+        "Professional",
+        2,
+        598_00,
+        "GBP",
+        "For boutiques running many mandates",
+        {Limit.MEMBERS: 10, Limit.ACTIVE_DEALS: 250},
+        _PRO_FEATURES,
+    ),
+    Tier(
+        "enterprise",
+        "Enterprise",
+        3,
+        1_598_00,
+        "GBP",
+        "For PE and corporate-development teams",
+        {Limit.MEMBERS: None, Limit.ACTIVE_DEALS: None},
+        _PRO_FEATURES,
+    ),
 )
 TIERS_BY_KEY = {t.key: t for t in TIERS}
 DEFAULT_TIER = "free"

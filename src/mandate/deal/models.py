@@ -47,9 +47,7 @@ class Deal(IdMixin, TimestampMixin, TenantMixin, Base):
     deal_size_minor: Mapped[int | None] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3), default="GBP")
     stage: Mapped[str] = mapped_column(String(20), default=Stage.SOURCING.value)
-    owner_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True
-    )
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     description: Mapped[str] = mapped_column(Text, default="")
     expected_close: Mapped[date | None] = mapped_column()
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -50,16 +50,38 @@ class DealSummary:
 
 
 _SUMMARY_COLUMNS = (
-    Deal.id, Deal.name, Deal.target_company, Deal.industry, Deal.deal_size_minor, Deal.currency, Deal.stage,
-    Deal.description, Deal.expected_close, Deal.archived_at, Deal.created_at, Deal.updated_at,
-    User.id, User.full_name, User.email,
+    Deal.id,
+    Deal.name,
+    Deal.target_company,
+    Deal.industry,
+    Deal.deal_size_minor,
+    Deal.currency,
+    Deal.stage,
+    Deal.description,
+    Deal.expected_close,
+    Deal.archived_at,
+    Deal.created_at,
+    Deal.updated_at,
+    User.id,
+    User.full_name,
+    User.email,
 )
 _OWNER_AT = 12
 
 
 _SUMMARY_FIELDS = (
-    "id", "name", "target_company", "industry", "deal_size_minor", "currency", "stage",
-    "description", "expected_close", "archived_at", "created_at", "updated_at",
+    "id",
+    "name",
+    "target_company",
+    "industry",
+    "deal_size_minor",
+    "currency",
+    "stage",
+    "description",
+    "expected_close",
+    "archived_at",
+    "created_at",
+    "updated_at",
 )
 
 
@@ -177,8 +199,7 @@ async def get_deal(session: AsyncSession, deal_id: uuid.UUID) -> Deal | None:
 
 
 async def count_active(session: AsyncSession) -> int:
-    stmt = (
-        select(func.count(Deal.id))
-        .where(Deal.archived_at.is_(None), Deal.stage.not_in([s.value for s in CLOSED_STAGES]))
+    stmt = select(func.count(Deal.id)).where(
+        Deal.archived_at.is_(None), Deal.stage.not_in([s.value for s in CLOSED_STAGES])
     )
     return int((await session.execute(stmt)).scalar_one())

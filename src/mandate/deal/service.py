@@ -144,9 +144,7 @@ async def update(
     return await get(session, ctx, deal.id)
 
 
-async def move(
-    session: AsyncSession, ctx: OrgContext, deal_id: uuid.UUID, stage: Stage, *, base_url: str = ""
-) -> Deal:
+async def move(session: AsyncSession, ctx: OrgContext, deal_id: uuid.UUID, stage: Stage, *, base_url: str = "") -> Deal:
     return await update(session, ctx, deal_id, DealUpdate(stage=stage), base_url=base_url)
 
 

@@ -8,8 +8,22 @@ from decimal import Decimal, InvalidOperation, localcontext
 
 # Currencies a deal is likely to be priced in, with their minor-unit exponent.
 CURRENCIES: dict[str, int] = {
-    "GBP": 2, "EUR": 2, "USD": 2, "CHF": 2, "CAD": 2, "AUD": 2, "SEK": 2, "NOK": 2,
-    "DKK": 2, "SGD": 2, "HKD": 2, "AED": 2, "CNY": 2, "INR": 2, "JPY": 0, "KRW": 0,
+    "GBP": 2,
+    "EUR": 2,
+    "USD": 2,
+    "CHF": 2,
+    "CAD": 2,
+    "AUD": 2,
+    "SEK": 2,
+    "NOK": 2,
+    "DKK": 2,
+    "SGD": 2,
+    "HKD": 2,
+    "AED": 2,
+    "CNY": 2,
+    "INR": 2,
+    "JPY": 0,
+    "KRW": 0,
 }
 SYMBOLS = {"£": "GBP", "€": "EUR", "$": "USD", "¥": "JPY"}
 MULTIPLIERS = {"": 1, "k": 10**3, "m": 10**6, "mm": 10**6, "bn": 10**9, "b": 10**9}

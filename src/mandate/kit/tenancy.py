@@ -38,9 +38,7 @@ class TenantMixin:
 
     @declared_attr
     def organization_id(cls) -> Mapped[uuid.UUID]:
-        return mapped_column(
-            ForeignKey("organizations.id", ondelete="CASCADE"), index=True, nullable=False
-        )
+        return mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True, nullable=False)
 
 
 def set_organization(session: AsyncSession | Session, organization_id: uuid.UUID | None) -> None:

@@ -65,17 +65,21 @@ async def _accept_page(
         page.request,
         "organization/accept.html",
         page.context(
-            invitation=invitation, org=org, token=token, state=state, inviter=inviter,
-            here=here, login_href=f"/login?next={quote(here)}", **extra,
+            invitation=invitation,
+            org=org,
+            token=token,
+            state=state,
+            inviter=inviter,
+            here=here,
+            login_href=f"/login?next={quote(here)}",
+            **extra,
         ),
         status_code=status_code,
     )
 
 
 @router.get(PATH)
-async def accept_page(
-    page: PageDep, db: DbSession, token: Annotated[str, Query(max_length=500)] = ""
-) -> Response:
+async def accept_page(page: PageDep, db: DbSession, token: Annotated[str, Query(max_length=500)] = "") -> Response:
     try:
         invitation, org = await _load(page.request, db, token)
     except service.InvitationInvalid as error:
@@ -124,8 +128,15 @@ async def accept_new_account(
         await db.rollback()
         invitation, org = await _load(request, db, token)
         return await _accept_page(
-            page, db, invitation, org, token, form={"full_name": full_name},
-            errors=field_errors(error), error=error, status_code=error.status,
+            page,
+            db,
+            invitation,
+            org,
+            token,
+            form={"full_name": full_name},
+            errors=field_errors(error),
+            error=error,
+            status_code=error.status,
         )
     response = RedirectResponse("/deals", status_code=303)
     await begin_browser_session(request, response, db, user, org)

@@ -89,9 +89,7 @@ async def update_member(user_id: uuid.UUID, body: MemberUpdate, ctx: CurrentOrg,
     )
 
 
-@router.delete(
-    "/organizations/current/members/{user_id}", status_code=204, responses=responses(401, 403, 404, 409)
-)
+@router.delete("/organizations/current/members/{user_id}", status_code=204, responses=responses(401, 403, 404, 409))
 async def remove_member(user_id: uuid.UUID, ctx: CurrentOrg, db: DbSession) -> Response:
     await service.remove_member(db, ctx, user_id)
     return Response(status_code=204)
@@ -117,8 +115,13 @@ async def list_invitations(ctx: CurrentOrg, db: DbSession) -> InvitationList:
 async def invite(body: InvitationCreate, ctx: CurrentOrg, db: DbSession, request: Request) -> InvitationCreated:
     base_url, days = _settings(request)
     issued = await service.invite(
-        db, ctx, email=body.email, role=body.role, signer=request.app.state.invitation_signer,
-        base_url=base_url, days=days,
+        db,
+        ctx,
+        email=body.email,
+        role=body.role,
+        signer=request.app.state.invitation_signer,
+        base_url=base_url,
+        days=days,
     )
     inv = issued.invitation
     return InvitationCreated(

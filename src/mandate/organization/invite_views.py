@@ -41,7 +41,10 @@ async def _invitations_page(
     ]
     just_invited = next(((i, url) for i, url in pending if i.id == invited and url), None)
     return render_tab(
-        page, ctx, "invitations", "organization/invitations.html",
+        page,
+        ctx,
+        "invitations",
+        "organization/invitations.html",
         pending=pending,
         just_invited=just_invited,
         roles=[r for r in Role if r in ASSIGNABLE_BY[ctx.role]],
@@ -73,8 +76,13 @@ async def invite(
         if role not in {r.value for r in Role}:
             raise ValidationFailed.field("role", "Choose a role")
         issued = await service.invite(
-            db, ctx, email=email, role=Role(role), signer=page.request.app.state.invitation_signer,
-            base_url=settings.base_url, days=settings.invitation_days,
+            db,
+            ctx,
+            email=email,
+            role=Role(role),
+            signer=page.request.app.state.invitation_signer,
+            base_url=settings.base_url,
+            days=settings.invitation_days,
         )
     except AppError as error:
         await rollback_page(db, page)
@@ -84,12 +92,18 @@ async def invite(
         if error.status == 403:
             errors["role"] = error.detail
         return await _invitations_page(
-            page, ctx, db, form={"email": email, "role": role}, errors=errors,
-            limit_error=error if error.status == 402 else None, status_code=error.status,
+            page,
+            ctx,
+            db,
+            form={"email": email, "role": role},
+            errors=errors,
+            limit_error=error if error.status == 402 else None,
+            status_code=error.status,
         )
     invitation = issued.invitation
     return done(
-        page, f"{PATH}?invited={invitation.id}#invite-link",
+        page,
+        f"{PATH}?invited={invitation.id}#invite-link",
         f"Invitation created for {invitation.email}. Copy the link below and send it to them.",
     )
 

@@ -25,9 +25,7 @@ async def slugs_like(session: AsyncSession, prefix: str) -> set[str]:
     return set((await session.execute(stmt)).scalars())
 
 
-async def memberships_of_user(
-    session: AsyncSession, user_id: uuid.UUID
-) -> list[tuple[Membership, Organization]]:
+async def memberships_of_user(session: AsyncSession, user_id: uuid.UUID) -> list[tuple[Membership, Organization]]:
     """Every organization a user belongs to; crosses tenants by design (org switcher, login)."""
     stmt = (
         select(Membership, Organization)
@@ -40,22 +38,14 @@ async def memberships_of_user(
     return [(m, o) for m, o in rows]
 
 
-async def membership_in(
-    session: AsyncSession, user_id: uuid.UUID, org_id: uuid.UUID
-) -> Membership | None:
-    stmt = select(Membership).where(
-        Membership.user_id == user_id, Membership.organization_id == org_id
-    )
+async def membership_in(session: AsyncSession, user_id: uuid.UUID, org_id: uuid.UUID) -> Membership | None:
+    stmt = select(Membership).where(Membership.user_id == user_id, Membership.organization_id == org_id)
     with unscoped(session):
         return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def members(session: AsyncSession) -> list[tuple[Membership, User]]:
-    stmt = (
-        select(Membership, User)
-        .join(User, User.id == Membership.user_id)
-        .order_by(User.full_name, User.email)
-    )
+    stmt = select(Membership, User).join(User, User.id == Membership.user_id).order_by(User.full_name, User.email)
     return [(m, u) for m, u in (await session.execute(stmt)).all()]
 
 
@@ -111,9 +101,7 @@ async def token_by_hash_unscoped(session: AsyncSession, token_hash: str) -> ApiT
         return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def token_with_holder(
-    session: AsyncSession, token_hash: str
-) -> tuple[ApiToken, User, Organization, str] | None:
+async def token_with_holder(session: AsyncSession, token_hash: str) -> tuple[ApiToken, User, Organization, str] | None:
     """One round trip for every API request: the token, its creator, organization and role.
 
     No row when the creator no longer belongs to the token's organization.
@@ -124,8 +112,7 @@ async def token_with_holder(
         .join(Organization, Organization.id == ApiToken.organization_id)
         .join(
             Membership,
-            (Membership.user_id == ApiToken.created_by_id)
-            & (Membership.organization_id == ApiToken.organization_id),
+            (Membership.user_id == ApiToken.created_by_id) & (Membership.organization_id == ApiToken.organization_id),
         )
         .where(ApiToken.token_hash == token_hash)
     )

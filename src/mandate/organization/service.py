@@ -129,9 +129,7 @@ async def _ensure_not_last_owner(session: AsyncSession, membership: Membership) 
         raise LastOwner("Make someone else an owner first")
 
 
-async def change_role(
-    session: AsyncSession, ctx: OrgContext, user_id: uuid.UUID, role: Role
-) -> Membership:
+async def change_role(session: AsyncSession, ctx: OrgContext, user_id: uuid.UUID, role: Role) -> Membership:
     membership = await _member_or_404(session, user_id)
     ctx.require(Permission.MEMBERS_MANAGE)
     _check_can_assign(ctx, Role(membership.role), role)

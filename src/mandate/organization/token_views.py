@@ -51,7 +51,10 @@ async def _tokens_page(
     names = {u.id: u.full_name for _m, u in await repository.members(db)}
     extra.setdefault("form", {"name": "", "expires_on": ""})
     return render_tab(
-        page, ctx, "tokens", "organization/tokens.html",
+        page,
+        ctx,
+        "tokens",
+        "organization/tokens.html",
         active=[t for t in tokens if t.revoked_at is None],
         revoked=[t for t in tokens if t.revoked_at is not None][:20],
         creators=names,
@@ -84,7 +87,11 @@ async def create(
     except AppError as error:
         await rollback_page(db, page)
         return await _tokens_page(
-            page, ctx, db, form=form, errors=field_errors(error, {"expires_at": "expires_on"}),
+            page,
+            ctx,
+            db,
+            form=form,
+            errors=field_errors(error, {"expires_at": "expires_on"}),
             status_code=error.status,
         )
     # The secret exists only in this response: render it now instead of redirecting.

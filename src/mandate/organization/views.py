@@ -61,8 +61,14 @@ async def general_submit(
         if error.code == "slug_taken":
             errors["slug"] = "Another organization uses this address; choose another"
         return render_tab(
-            page, ctx, "general", "organization/general.html",
-            form={"name": name, "slug": slug}, errors=errors, error=error, status_code=error.status,
+            page,
+            ctx,
+            "general",
+            "organization/general.html",
+            form={"name": name, "slug": slug},
+            errors=errors,
+            error=error,
+            status_code=error.status,
         )
     return done(page, BASE, "Organization details saved.")
 
@@ -76,7 +82,10 @@ async def _members_page(
     members = await repository.members(db)
     owners = sum(1 for m, _u in members if m.role == Role.OWNER.value)
     return render_tab(
-        page, ctx, "members", "organization/members.html",
+        page,
+        ctx,
+        "members",
+        "organization/members.html",
         members=members,
         owners=owners,
         assignable=[r for r in Role if r in ASSIGNABLE_BY[ctx.role]],
@@ -105,9 +114,7 @@ async def change_role(
         raise
     except AppError as error:
         await rollback_page(db, page)
-        return await _members_page(
-            page, ctx, db, row_error=error, row_user_id=user_id, status_code=error.status
-        )
+        return await _members_page(page, ctx, db, row_error=error, row_user_id=user_id, status_code=error.status)
     return done(page, f"{BASE}/members", f"Role changed to {role}.")
 
 
@@ -122,9 +129,7 @@ async def remove_member(user_id: uuid.UUID, org_page: OrgPage, db: DbSession) ->
         raise
     except AppError as error:
         await rollback_page(db, page)
-        return await _members_page(
-            page, ctx, db, row_error=error, row_user_id=user_id, status_code=error.status
-        )
+        return await _members_page(page, ctx, db, row_error=error, row_user_id=user_id, status_code=error.status)
     return done(page, f"{BASE}/members", "Member removed. They can no longer see this organization.")
 
 
@@ -162,13 +167,10 @@ async def plan(org_page: OrgPage, db: DbSession) -> Response:
 
 
 @router.post("/switch-organization")
-async def switch_organization(
-    page: UserPage, slug: Annotated[str, Form(max_length=48)] = ""
-) -> Response:
+async def switch_organization(page: UserPage, slug: Annotated[str, Form(max_length=48)] = "") -> Response:
     org = next((o for o in page.organizations if o.slug == slug), None)
     resolved = page.request.state.resolved
     if org is None or resolved.session is None:
         raise NotFound("No such organization among yours")
     resolved.session.active_organization_id = org.id
     return done(page, "/deals", f"You are now working in {org.name}.")
-

@@ -46,9 +46,7 @@ async def staff_organizations(
 ) -> StaffOrganizationList:
     rows = await repository.organizations(db, q, limit=MAX_LIMIT)
     return StaffOrganizationList(
-        items=[
-            StaffOrganization(**org_out(o).model_dump(), members=n, created_at=o.created_at) for o, n in rows
-        ]
+        items=[StaffOrganization(**org_out(o).model_dump(), members=n, created_at=o.created_at) for o, n in rows]
     )
 
 

@@ -14,9 +14,7 @@ from mandate.organization.models import Membership, Organization
 
 async def organizations(session: AsyncSession, q: str | None, limit: int) -> list[tuple[Organization, int]]:
     members = (
-        select(Membership.organization_id, func.count().label("n"))
-        .group_by(Membership.organization_id)
-        .subquery()
+        select(Membership.organization_id, func.count().label("n")).group_by(Membership.organization_id).subquery()
     )
     stmt = (
         select(Organization, func.coalesce(members.c.n, 0))

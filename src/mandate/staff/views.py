@@ -34,9 +34,7 @@ def _render(page: Page, tab: str, template: str, *, status_code: int = 200, **ex
 
 
 @router.get("/staff")
-async def organizations(
-    page: StaffPage, db: DbSession, q: Annotated[str, Query(max_length=100)] = ""
-) -> Response:
+async def organizations(page: StaffPage, db: DbSession, q: Annotated[str, Query(max_length=100)] = "") -> Response:
     rows = await repository.organizations(db, q.strip() or None, limit=MAX_LIMIT)
     return _render(page, "organizations", "staff/organizations.html", rows=rows, q=q, tiers=TIERS)
 
@@ -90,7 +88,9 @@ async def audit(
     query = {"organization": organization, "action": filters.action}
     base = urlencode({k: v for k, v in query.items() if v})
     return _render(
-        page, "audit", "staff/audit.html",
+        page,
+        "audit",
+        "staff/audit.html",
         orgs=[o for o, _n in orgs],
         org_names={o.id: o.name for o, _n in orgs},
         organization=organization,

@@ -46,7 +46,9 @@ def render_error_page(request: Request, error: AppError) -> Response:
                 status_code=error.status,
                 headers={"HX-Retarget": "#toasts", "HX-Reswap": "beforeend"},
             )
-        return render(request, "errors/error.html", {"error": error, "page": _light_page(request)}, status_code=error.status)
+        return render(
+            request, "errors/error.html", {"error": error, "page": _light_page(request)}, status_code=error.status
+        )
     except Exception:  # the error page must never fail itself
         log.exception("error_page_failed")
         return HTMLResponse(f"<h1>{error.status}</h1><p>{error.detail}</p>", status_code=error.status)
