@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
 from mandate.audit import repository
@@ -76,23 +77,35 @@ def next_cursor(entries: list[AuditEntry], limit: int) -> str | None:
     return encode_cursor(Cursor(CURSOR_SORT, last.created_at.isoformat(), str(last.id)))
 
 
-@router.get("", response_model=AuditList, responses=responses(401, 403, 422))
-async def list_audit(
-    ctx: CurrentOrg,
-    db: DbSession,
-    action: Annotated[str | None, Query(max_length=80)] = None,
-    actor: Annotated[str | None, Query(max_length=254)] = None,
-    subject_type: Annotated[str | None, Query(max_length=40)] = None,
-    subject_id: Annotated[str | None, Query(max_length=64)] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+AuditFilterDep = Annotated[AuditFilter, Depends(audit_filter)]
+
+
+@dataclass(frozen=True)
+class Paging:
+    limit: int
+    before: tuple[datetime, uuid.UUID] | None
+
+
+def paging(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
-) -> AuditList:
-    ctx.require(Permission.AUDIT_READ)
-    flt = audit_filter(action, actor, subject_type, subject_id, since, until)
-    entries = await repository.list_entries(db, flt, limit=limit + 1, before=page_cursor(cursor))
+) -> Paging:
+    return Paging(limit, page_cursor(cursor))
+
+
+PagingDep = Annotated[Paging, Depends(paging)]
+
+
+def audit_page(entries: list[AuditEntry], limit: int) -> AuditList:
+    """`entries` was fetched with limit + 1 so the extra row tells whether a next page exists."""
     return AuditList(items=[entry_out(e) for e in entries[:limit]], next_cursor=next_cursor(entries, limit))
+
+
+@router.get("", response_model=AuditList, responses=responses(401, 403, 422))
+async def list_audit(ctx: CurrentOrg, db: DbSession, flt: AuditFilterDep, paging: PagingDep) -> AuditList:
+    ctx.require(Permission.AUDIT_READ)
+    entries = await repository.list_entries(db, flt, limit=paging.limit + 1, before=paging.before)
+    return audit_page(entries, paging.limit)
 
 
 CSV_HEADER = ["time_utc", "actor", "action", "subject_type", "subject_id", "data", "request_id", "ip"]
@@ -119,18 +132,8 @@ def csv_row(e: AuditEntry) -> list[object]:
         **responses(401, 403, 422),
     },
 )
-async def export_audit(
-    ctx: CurrentOrg,
-    db: DbSession,
-    action: Annotated[str | None, Query(max_length=80)] = None,
-    actor: Annotated[str | None, Query(max_length=254)] = None,
-    subject_type: Annotated[str | None, Query(max_length=40)] = None,
-    subject_id: Annotated[str | None, Query(max_length=64)] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> StreamingResponse:
+async def export_audit(ctx: CurrentOrg, db: DbSession, flt: AuditFilterDep) -> StreamingResponse:
     ctx.require(Permission.AUDIT_READ)
-    flt = audit_filter(action, actor, subject_type, subject_id, since, until)
     entries = await repository.export_entries(db, flt)
     filename = f"audit-{ctx.organization.slug}.csv"
     return StreamingResponse(

@@ -10,11 +10,11 @@ from pydantic import BaseModel, ConfigDict
 from mandate.account.api import org_out, user_out
 from mandate.account.schemas import OrganizationOut, UserOut
 from mandate.audit import repository as audit_repo
-from mandate.audit.api import audit_filter, entry_out, next_cursor, page_cursor
+from mandate.audit.api import AuditFilterDep, PagingDep, audit_page
 from mandate.audit.schemas import AuditList
 from mandate.authz.dependencies import StaffCaller
 from mandate.kit.errors import responses
-from mandate.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from mandate.kit.pagination import MAX_LIMIT
 from mandate.kit.session import DbSession
 from mandate.staff import repository, service
 
@@ -66,17 +66,10 @@ async def staff_users(
 async def staff_audit(
     staff: StaffCaller,
     db: DbSession,
+    flt: AuditFilterDep,
+    paging: PagingDep,
     organization_id: uuid.UUID | None = None,
-    action: Annotated[str | None, Query(max_length=80)] = None,
-    actor: Annotated[str | None, Query(max_length=254)] = None,
-    subject_type: Annotated[str | None, Query(max_length=40)] = None,
-    subject_id: Annotated[str | None, Query(max_length=64)] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> AuditList:
-    flt = audit_filter(action, actor, subject_type, subject_id, since, until)
     flt.organization_id = organization_id
-    entries = await audit_repo.list_all_orgs(db, flt, limit=limit + 1, before=page_cursor(cursor))
-    return AuditList(items=[entry_out(e) for e in entries[:limit]], next_cursor=next_cursor(entries, limit))
+    entries = await audit_repo.list_all_orgs(db, flt, limit=paging.limit + 1, before=paging.before)
+    return audit_page(entries, paging.limit)
