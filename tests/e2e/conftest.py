@@ -13,14 +13,11 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Generator, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
 from sqlalchemy import create_engine, text
@@ -28,6 +25,7 @@ from sqlalchemy.engine import make_url
 
 from tests.e2e.axe import AxeChecker, load_axe_source
 from tests.e2e.harness import ARTIFACTS, ROOT, LiveServer, Pilot, StaffLogin, Visitor
+from tests.helpers.live import free_port, uvicorn_server, wait_until_healthy
 
 CHROMIUM = Path(os.environ.get("MANDATE_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -41,7 +39,6 @@ CHROMIUM_ARGS = [
 ]
 E2E_DIR = Path(__file__).parent
 AXE_LOG = ARTIFACTS / "axe.jsonl"
-SERVER_START_SECONDS = 30.0
 CALL_FAILED = pytest.StashKey[bool]()
 
 
@@ -65,13 +62,6 @@ def pytest_runtest_makereport(
 
 
 # The live server ------------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _postgres_database(base_url: str) -> str:
@@ -115,25 +105,10 @@ def _staff_login(child: subprocess.Popen[str], email: str) -> StaffLogin:
     return StaffLogin(email, found.group(1))
 
 
-def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    with httpx.Client(timeout=1.0) as client:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail(f"the server exited ({process.returncode}):\n{log_path.read_text()[-4000:]}")
-            try:
-                if client.get(f"{url}/healthz").status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)  # polling a starting process, not synchronising a test
-    pytest.fail(f"the server did not answer /healthz within {SERVER_START_SECONDS}s:\n{log_path.read_text()[-4000:]}")
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     data_dir = tmp_path_factory.mktemp("e2e-data")
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
@@ -155,39 +130,11 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     staff_email = "stella.staff@mandate.example"
     create_staff = _cli(env, "create-staff", staff_email, "--name", "Stella Staff")
 
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log_path = ARTIFACTS / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "mandate.app:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
+    with uvicorn_server(env, port, log_path) as process:
         staff = _staff_login(create_staff, staff_email)  # while the server starts
-        _wait_until_healthy(url, process, log_path)
+        wait_until_healthy(url, process, log_path)
         yield LiveServer(url=url, env=env, staff=staff, log_path=log_path, process=process)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
 
 
 # The browser ----------------------------------------------------------------------------------
