@@ -58,8 +58,11 @@ class TestChangePassword:
         org = await orgs.create(roles=("owner",))
         c = await browser(orgs, org.owner.email)
         response = await submit(
-            c, "/settings/account/password",
-            current_password="not it at all", new_password=NEW_PASSWORD, confirm_password=NEW_PASSWORD,
+            c,
+            "/settings/account/password",
+            current_password="not it at all",
+            new_password=NEW_PASSWORD,
+            confirm_password=NEW_PASSWORD,
         )
         assert response.status_code == 422
         assert field_error(response.text, "current_password") == "Current password is incorrect"
@@ -77,8 +80,11 @@ class TestChangePassword:
         org = await orgs.create(roles=("owner",))
         c = await browser(orgs, org.owner.email)
         response = await submit(
-            c, "/settings/account/password",
-            current_password=PASSWORD, new_password=NEW_PASSWORD, confirm_password=NEW_PASSWORD + "x",
+            c,
+            "/settings/account/password",
+            current_password=PASSWORD,
+            new_password=NEW_PASSWORD,
+            confirm_password=NEW_PASSWORD + "x",
         )
         assert response.status_code == 422
         assert "do not match" in field_error(response.text, "confirm_password")
@@ -90,8 +96,11 @@ class TestChangePassword:
         other = await orgs.login_cookie_client(org.owner.email)
         assert (await other.get("/api/me")).status_code == 200
         response = await submit(
-            c, "/settings/account/password",
-            current_password=PASSWORD, new_password=NEW_PASSWORD, confirm_password=NEW_PASSWORD,
+            c,
+            "/settings/account/password",
+            current_password=PASSWORD,
+            new_password=NEW_PASSWORD,
+            confirm_password=NEW_PASSWORD,
         )
         assert response.status_code == 303
         assert (await other.get("/api/me")).status_code == 401
