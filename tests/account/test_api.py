@@ -139,13 +139,30 @@ class TestIssueToken:
         me = await orgs.client(r.json()["access_token"]).get("/api/me")
         assert me.json()["role"] == "viewer"
 
-    async def test_organization_not_joined_is_401(self, orgs: OrgFactory, client: httpx.AsyncClient) -> None:
+    async def test_organization_not_joined_is_422_naming_it(self, orgs: OrgFactory, client: httpx.AsyncClient) -> None:
         org = await orgs.create(roles=("owner",))
         other = await orgs.create(roles=("owner",))
         r = await client.post(
             "/api/auth/token", json={"email": org.owner.email, "password": PASSWORD, "organization": other.slug}
         )
-        assert_problem(r, 401, "invalid_credentials")
+        assert_problem(r, 422, "validation_error", field="organization")
+
+    async def test_several_organizations_need_one_named(self, orgs: OrgFactory, client: httpx.AsyncClient) -> None:
+        org = await orgs.create(roles=("owner",))
+        other = await orgs.create(tier="starter", roles=("owner",))
+        invite = await other.owner.client.post(
+            "/api/organizations/current/invitations", json={"email": org.owner.email, "role": "member"}
+        )
+        token = invite.json()["accept_url"].split("token=")[1]
+        joined = await org.owner.client.post("/api/invitations/accept", json={"token": token})
+        assert joined.status_code == 200, joined.text
+        r = await client.post("/api/auth/token", json={"email": org.owner.email, "password": PASSWORD})
+        problem = assert_problem(r, 422, "validation_error", field="organization")
+        assert org.slug in problem["detail"] and other.slug in problem["detail"]
+        named = await client.post(
+            "/api/auth/token", json={"email": org.owner.email, "password": PASSWORD, "organization": other.slug}
+        )
+        assert named.status_code == 200 and named.json()["organization"]["slug"] == other.slug
 
     async def test_unknown_email_and_wrong_password_look_identical(
         self, orgs: OrgFactory, client: httpx.AsyncClient
@@ -435,7 +452,8 @@ class TestChangePasswordSessions:
         org = await orgs.create(roles=("owner", "viewer"))
         browser = await orgs.login_cookie_client(org.viewer.email)
         await org.owner.client.delete(f"/api/organizations/current/members/{org.viewer.user_id}")
-        assert_problem(await browser.get("/api/me"), 403, "no_organization")
+        me = await browser.get("/api/me")
+        assert me.status_code == 200 and me.json()["organization"] is None and me.json()["role"] is None
         r = await browser.post("/api/auth/password", json={"current_password": PASSWORD, "new_password": GOOD_PASSWORD})
         assert r.status_code == 204, r.text
         fresh = orgs.client()

@@ -25,17 +25,18 @@ from mandate.authz.context import OrgContext
 from mandate.authz.dependencies import (
     SESSION_COOKIE,
     CurrentCaller,
-    CurrentOrg,
     MaybeResolved,
+    NoOrganization,
     csrf_token_for,
 )
 from mandate.authz.roles import Role
 from mandate.billing.entitlements import entitlements_of
 from mandate.kit.db import utcnow
-from mandate.kit.errors import InvalidCredentials, responses
+from mandate.kit.errors import ValidationFailed, responses
 from mandate.kit.session import DbSession
+from mandate.kit.tenancy import set_organization
 from mandate.organization import repository as org_repo
-from mandate.organization.models import Organization
+from mandate.organization.models import Membership, Organization
 from mandate.organization.service import create_token
 
 router = APIRouter(prefix="/api", tags=["auth"])
@@ -104,16 +105,10 @@ async def logout(resolved: MaybeResolved) -> Response:
     return response
 
 
-@router.post("/auth/token", response_model=TokenOut, responses=responses(401, 422, 429))
+@router.post("/auth/token", response_model=TokenOut, responses=responses(401, 403, 422, 429))
 async def issue_token(body: TokenLoginIn, request: Request, db: DbSession) -> TokenOut:
     user = await login_user(request, db, body.email, body.password)
-    memberships = await org_repo.memberships_of_user(db, user.id)
-    chosen = next(((m, o) for m, o in memberships if body.organization in (None, o.slug)), None)
-    if chosen is None:
-        raise InvalidCredentials("You do not belong to that organization")
-    membership, org = chosen
-    from mandate.kit.tenancy import set_organization
-
+    membership, org = _token_organization(await org_repo.memberships_of_user(db, user.id), body.organization)
     set_organization(db, org.id)
     ctx = OrgContext(user=user, organization=org, role=Role(membership.role))
     expires = utcnow() + timedelta(days=request.app.state.settings.api_token_days)
@@ -121,6 +116,23 @@ async def issue_token(body: TokenLoginIn, request: Request, db: DbSession) -> To
         db, ctx, name=f"API login {utcnow():%Y-%m-%d %H:%M}", expires_at=expires, check_permission=False
     )
     return TokenOut(access_token=secret, expires_at=expires, organization=org_out(org))
+
+
+def _token_organization(
+    memberships: list[tuple[Membership, Organization]], slug: str | None
+) -> tuple[Membership, Organization]:
+    """The organization a login token is for: the named one, or the only one."""
+    if not memberships:
+        raise NoOrganization("Create an organization or accept an invitation first")
+    if slug is None:
+        if len(memberships) > 1:
+            slugs = ", ".join(o.slug for _m, o in memberships)
+            raise ValidationFailed.field("organization", f"You belong to several organizations; name one of: {slugs}")
+        return memberships[0]
+    chosen = next(((m, o) for m, o in memberships if o.slug == slug), None)
+    if chosen is None:
+        raise ValidationFailed.field("organization", f"You are not a member of an organization called {slug!r}")
+    return chosen
 
 
 @router.post("/auth/password", status_code=204, responses=responses(401, 403, 422))
@@ -145,15 +157,18 @@ async def change_password(
 
 
 @router.get("/me", response_model=MeOut, responses=responses(401, 403))
-async def me(ctx: CurrentOrg, request: Request) -> MeOut:
+async def me(caller: CurrentCaller, resolved: MaybeResolved, request: Request) -> MeOut:
+    """Works without an organization too (staff, or someone removed from their only one)."""
     cookie = request.cookies.get(SESSION_COOKIE)
-    csrf = csrf_token_for(request.app.state.secret_key, cookie) if ctx.session and cookie else None
+    csrf = csrf_token_for(request.app.state.secret_key, cookie) if caller.session and cookie else None
+    org = resolved.organization if resolved else None
+    role = resolved.role if resolved else None
     return MeOut(
-        user=user_out(ctx.user),
-        organization=org_out(ctx.organization),
-        role=ctx.role.value,
-        tier=ctx.organization.tier,
-        entitlements=Entitlements.model_validate(entitlements_of(ctx.organization)),
-        is_staff=ctx.user.is_staff,
+        user=user_out(caller.user),
+        organization=org_out(org) if org else None,
+        role=role.value if role else None,
+        tier=org.tier if org else None,
+        entitlements=Entitlements.model_validate(entitlements_of(org)) if org else None,
+        is_staff=caller.user.is_staff,
         csrf_token=csrf,
     )

@@ -61,9 +61,9 @@ class Entitlements(BaseModel):
 
 class MeOut(BaseModel):
     user: UserOut
-    organization: OrganizationOut
-    role: str
-    tier: str
-    entitlements: Entitlements
+    organization: OrganizationOut | None = Field(description="None when you belong to no organization")
+    role: str | None
+    tier: str | None
+    entitlements: Entitlements | None
     is_staff: bool
     csrf_token: str | None = Field(description="Send as X-CSRF-Token with cookie-authenticated writes")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mandate.account import repository
@@ -66,7 +67,10 @@ async def create_user(
         password_changed_at=utcnow(),
     )
     session.add(user)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # the same email signed up a moment ago, between check and insert
+        raise EmailTaken(f"{email} already has an account; log in instead") from exc
     return user
 
 

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mandate.account.models import User
@@ -68,7 +69,10 @@ async def unique_slug(session: AsyncSession, name: str) -> str:
 async def create_organization(session: AsyncSession, *, name: str, owner: User) -> Organization:
     org = Organization(name=check_org_name(name), slug=await unique_slug(session, name), tier=DEFAULT_TIER)
     session.add(org)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # another sign-up took the same slug between check and insert
+        raise SlugTaken("An organization with this name was created a moment ago; please submit again") from exc
     set_organization(session, org.id)
     session.add(Membership(organization_id=org.id, user_id=owner.id, role=Role.OWNER.value))
     record_raw(
