@@ -1,7 +1,7 @@
 # Mandate: `make run` and `make test` set everything up on a fresh machine (Python 3.11 + make).
 SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENV := .venv
 BIN := $(VENV)/bin
