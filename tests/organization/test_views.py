@@ -356,3 +356,18 @@ class TestAcceptInvitation:
         response = await client.get("/invitations/accept?token=forged")
         assert response.status_code == 409
         assert "This invitation cannot be used" in response.text
+
+
+class TestLeaveSection:
+    async def test_only_owner_gets_an_explanation_not_a_leave_button(self, orgs: OrgFactory) -> None:
+        org = await orgs.create(roles=("owner",))
+        c = await browser(orgs, org.owner.email)
+        page = (await c.get(f"{BASE}/members")).text
+        assert "You are the only owner" in page
+        assert 'action="/settings/organization/leave"' not in page
+
+    async def test_a_viewer_can_leave(self, orgs: OrgFactory) -> None:
+        org = await orgs.create(roles=("owner", "viewer"))
+        c = await browser(orgs, org.viewer.email)
+        page = (await c.get(f"{BASE}/members")).text
+        assert 'action="/settings/organization/leave"' in page
