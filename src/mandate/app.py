@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from mandate.account.service import LoginPolicy
 from mandate.config import Settings, get_settings
+from mandate.deal.cache import ListCache
 from mandate.kit.db import create_engine, create_session_factory
 from mandate.kit.logging import configure_logging
 from mandate.kit.middleware import RequestContextMiddleware
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = create_session_factory(engine)
     app.state.secret_key = settings.ensure_secret_key()
     app.state.invitation_signer = invitation_signer(app.state.secret_key)
+    app.state.deal_list_cache = ListCache()
     limiter = RateLimiter(settings.redis_url or "memory://")
     app.state.login_policy = LoginPolicy(limiter, settings.login_failures_per_account, settings.login_attempts_per_ip)
     app.add_middleware(RequestContextMiddleware)

@@ -150,11 +150,16 @@ async def end_other_sessions(session: AsyncSession, user: User, *, keep: UserSes
     )
 
 
-def update_profile(user: User, *, full_name: str) -> dict[str, list[str]]:
+async def update_profile(session: AsyncSession, user: User, *, full_name: str) -> dict[str, list[str]]:
     """Change the profile; returns what changed as {field: [old, new]}."""
+    from mandate.organization import repository as org_repo
+
     cleaned = check_full_name(full_name)
     if cleaned == user.full_name:
         return {}
     changes = {"full_name": [user.full_name, cleaned]}
     user.full_name = cleaned
+    # Deal lists show owners' names: lists cached in any of the user's organizations are now stale.
+    org_ids = [org.id for _m, org in await org_repo.memberships_of_user(session, user.id)]
+    await org_repo.bump_deals_version(session, org_ids)
     return changes

@@ -151,7 +151,7 @@ async def account_update_profile(
     page: UserPage, db: DbSession, full_name: Annotated[str, Form(max_length=200)] = ""
 ) -> Response:
     try:
-        changes = update_profile(page.user, full_name=full_name)
+        changes = await update_profile(db, page.user, full_name=full_name)
     except AppError as error:
         await rollback_page(db, page)
         return _settings_page(

@@ -9,6 +9,7 @@ from mandate.audit import repository as audit_repo
 from mandate.authz.dependencies import CurrentOrg
 from mandate.authz.roles import Permission
 from mandate.deal import repository, service
+from mandate.deal.cache import ListCache
 from mandate.deal.models import Deal, Stage
 from mandate.deal.repository import DealSummary
 from mandate.deal.schemas import (
@@ -21,7 +22,7 @@ from mandate.deal.schemas import (
     HistoryEntry,
 )
 from mandate.kit.errors import responses
-from mandate.kit.jsonresp import FastJSONResponse
+from mandate.kit.jsonresp import FastJSONResponse, encode_json
 from mandate.kit.money import Money
 from mandate.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from mandate.kit.session import DbSession
@@ -70,6 +71,7 @@ async def create_deal(body: DealCreate, ctx: CurrentOrg, db: DbSession, request:
 async def list_deals(
     ctx: CurrentOrg,
     db: DbSession,
+    request: Request,
     stage: Stage | None = None,
     owner: uuid.UUID | None = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
@@ -79,9 +81,16 @@ async def list_deals(
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> Response:
     ctx.require(Permission.DEAL_READ)
-    flt = repository.DealFilter(stage=stage.value if stage else None, owner_id=owner, q=q, archived=archived)
-    page = await repository.list_deals(db, flt, sort=sort, limit=limit, cursor=cursor)
-    return FastJSONResponse({"items": [deal_json(d) for d in page.items], "next_cursor": page.next_cursor})
+    org = ctx.organization
+    cache: ListCache = request.app.state.deal_list_cache
+    key = (org.id, org.deals_version, stage, owner, q, archived, sort, limit, cursor)
+    body = cache.get(key)
+    if body is None:
+        flt = repository.DealFilter(stage=stage.value if stage else None, owner_id=owner, q=q, archived=archived)
+        page = await repository.list_deals(db, flt, sort=sort, limit=limit, cursor=cursor)
+        body = encode_json({"items": [deal_json(d) for d in page.items], "next_cursor": page.next_cursor})
+        cache.put(key, body)
+    return Response(body, media_type="application/json")
 
 
 @router.get("/{deal_id}", response_model=DealOut, responses=responses(401, 403, 404))

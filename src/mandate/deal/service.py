@@ -27,6 +27,14 @@ class DealArchived(Conflict):
     title = "This deal is archived"
 
 
+async def _changed(
+    session: AsyncSession, ctx: OrgContext, action: str, deal_id: uuid.UUID, data: dict[str, Any]
+) -> None:
+    """Every deal change: its audit entry, and a new list version so cached lists are not reused."""
+    record(session, ctx, action, "deal", deal_id, data)
+    await org_repo.bump_deals_version(session, [ctx.organization.id])
+
+
 async def get(session: AsyncSession, ctx: OrgContext, deal_id: uuid.UUID) -> Deal:
     deal = await repository.get_deal(session, deal_id)
     if deal is None:
@@ -81,7 +89,7 @@ async def create(session: AsyncSession, ctx: OrgContext, data: DealCreate, *, ba
     )
     session.add(deal)
     await session.flush()
-    record(session, ctx, "deal.created", "deal", deal.id, {"name": deal.name, "stage": deal.stage})
+    await _changed(session, ctx, "deal.created", deal.id, {"name": deal.name, "stage": deal.stage})
     return await get(session, ctx, deal.id)
 
 
@@ -136,10 +144,10 @@ async def update(
         deal.stage = data.stage.value
     if changes:
         deal.updated_at = utcnow()
-        record(session, ctx, "deal.updated", "deal", deal.id, {"changes": changes})
+        await _changed(session, ctx, "deal.updated", deal.id, {"changes": changes})
     if stage_change:
         deal.updated_at = utcnow()
-        record(session, ctx, "deal.stage_changed", "deal", deal.id, {"from": stage_change[0], "to": stage_change[1]})
+        await _changed(session, ctx, "deal.stage_changed", deal.id, {"from": stage_change[0], "to": stage_change[1]})
     await session.flush()
     return await get(session, ctx, deal.id)
 
@@ -153,7 +161,7 @@ async def archive(session: AsyncSession, ctx: OrgContext, deal_id: uuid.UUID) ->
     ctx.require(Permission.DEAL_WRITE)
     if not deal.archived:
         deal.archived_at = utcnow()
-        record(session, ctx, "deal.archived", "deal", deal.id, {"name": deal.name})
+        await _changed(session, ctx, "deal.archived", deal.id, {"name": deal.name})
     return deal
 
 
@@ -164,12 +172,12 @@ async def restore(session: AsyncSession, ctx: OrgContext, deal_id: uuid.UUID, *,
         if Stage(deal.stage).is_open:
             await _check_open_limit(session, ctx, base_url)
         deal.archived_at = None
-        record(session, ctx, "deal.restored", "deal", deal.id, {"name": deal.name})
+        await _changed(session, ctx, "deal.restored", deal.id, {"name": deal.name})
     return deal
 
 
 async def delete(session: AsyncSession, ctx: OrgContext, deal_id: uuid.UUID) -> None:
     deal = await get(session, ctx, deal_id)
     ctx.require(Permission.DEAL_DELETE)
-    record(session, ctx, "deal.deleted", "deal", deal.id, {"name": deal.name})
+    await _changed(session, ctx, "deal.deleted", deal.id, {"name": deal.name})
     await session.delete(deal)

@@ -16,6 +16,8 @@ class Organization(IdMixin, TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(120))
     slug: Mapped[str] = mapped_column(String(48), unique=True)
     tier: Mapped[str] = mapped_column(String(20), default="free")
+    # Bumped in the same transaction as every change that alters a deal list (see deal.cache).
+    deals_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class Membership(IdMixin, TimestampMixin, TenantMixin, Base):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mandate.account.models import User
@@ -119,3 +119,16 @@ async def token_with_holder(session: AsyncSession, token_hash: str) -> tuple[Api
     with unscoped(session):
         row = (await session.execute(stmt)).one_or_none()
     return (row[0], row[1], row[2], row[3]) if row else None
+
+
+async def bump_deals_version(session: AsyncSession, org_ids: list[uuid.UUID]) -> None:
+    """Incremented in SQL so concurrent writers never hand out the same version twice."""
+    if not org_ids:
+        return
+    stmt = (
+        update(Organization)
+        .where(Organization.id.in_(org_ids))
+        .values(deals_version=Organization.deals_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(stmt)

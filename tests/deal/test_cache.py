@@ -1,0 +1,59 @@
+"""Cached deal lists are reused only while nothing they show has changed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.helpers.pages import browser, submit
+
+pytestmark = pytest.mark.anyio
+
+
+async def names(client: Any, **params: Any) -> list[str]:
+    response = await client.get("/api/deals", params=params)
+    assert response.status_code == 200, response.text
+    return [d["name"] for d in response.json()["items"]]
+
+
+class TestDealListCache:
+    async def test_repeat_request_skips_the_list_query(self, orgs: Any, assert_query_count: Any) -> None:
+        org = await orgs.create(roles=("owner",))
+        for i in range(3):
+            await org.owner.client.post("/api/deals", json={"name": f"Deal {i}", "target_company": "T"})
+        await names(org.owner.client)
+        with assert_query_count.expect(1):  # the token lookup only
+            assert len(await names(org.owner.client)) == 3
+
+    async def test_every_deal_write_is_seen_at_once(self, orgs: Any) -> None:
+        org = await orgs.create(roles=("owner",))
+        client = org.owner.client
+        deal = (await client.post("/api/deals", json={"name": "Atlas", "target_company": "T"})).json()
+        assert await names(client) == ["Atlas"]
+        await client.patch(f"/api/deals/{deal['id']}", json={"name": "Atlas II"})
+        assert await names(client) == ["Atlas II"]
+        await client.post(f"/api/deals/{deal['id']}/archive")
+        assert await names(client) == []
+        assert await names(client, archived="true") == ["Atlas II"]
+        await client.post(f"/api/deals/{deal['id']}/restore")
+        assert await names(client) == ["Atlas II"]
+        await client.delete(f"/api/deals/{deal['id']}")
+        assert await names(client) == []
+
+    async def test_other_organizations_never_share_an_entry(self, orgs: Any) -> None:
+        a = await orgs.create(roles=("owner",))
+        b = await orgs.create(roles=("owner",))
+        await a.owner.client.post("/api/deals", json={"name": "Only A", "target_company": "T"})
+        assert await names(a.owner.client) == ["Only A"]
+        assert await names(b.owner.client) == []
+
+    async def test_owner_renaming_themselves_refreshes_the_list(self, orgs: Any) -> None:
+        org = await orgs.create(roles=("owner",))
+        await org.owner.client.post("/api/deals", json={"name": "Atlas", "target_company": "T"})
+        before = (await org.owner.client.get("/api/deals")).json()["items"][0]["owner"]["full_name"]
+        page = await browser(orgs, org.owner.email)
+        response = await submit(page, "/settings/account", full_name="Renamed Person")
+        assert response.status_code == 303
+        after = (await org.owner.client.get("/api/deals")).json()["items"][0]["owner"]["full_name"]
+        assert (before, after) == ("Owner " + before.split()[-1], "Renamed Person")
