@@ -72,7 +72,7 @@ def create_engine(url: str, *, pool: bool = True) -> AsyncEngine:
     if not pool:
         kwargs["poolclass"] = NullPool
     elif not url.startswith("sqlite"):
-        kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+        kwargs.update(pool_size=20, max_overflow=10, pool_pre_ping=False, pool_recycle=1800)
     engine = create_async_engine(url, **kwargs)
     if url.startswith("sqlite"):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
