@@ -57,3 +57,26 @@ class TestDealListCache:
         assert response.status_code == 303
         after = (await org.owner.client.get("/api/deals")).json()["items"][0]["owner"]["full_name"]
         assert (before, after) == ("Owner " + before.split()[-1], "Renamed Person")
+
+
+class TestListCacheBounds:
+    def test_evicts_least_recently_used_by_count(self) -> None:
+        from mandate.deal.cache import ListCache
+
+        cache = ListCache(max_entries=2)
+        cache.put("a", b"1")
+        cache.put("b", b"2")
+        assert cache.get("a") == b"1"  # "b" is now the least recently used
+        cache.put("c", b"3")
+        assert (cache.get("a"), cache.get("b"), cache.get("c")) == (b"1", None, b"3")
+
+    def test_evicts_to_stay_under_the_byte_budget(self) -> None:
+        from mandate.deal.cache import ListCache
+
+        cache = ListCache(max_entries=10, max_bytes=10)
+        cache.put("a", b"x" * 6)
+        cache.put("b", b"y" * 6)
+        assert cache.get("a") is None and cache.get("b") == b"y" * 6
+        assert cache.size_bytes == 6
+        cache.put("b", b"z" * 2)  # replacing an entry does not count it twice
+        assert cache.size_bytes == 2 and len(cache) == 1

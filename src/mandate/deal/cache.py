@@ -14,9 +14,13 @@ from threading import Lock
 
 
 class ListCache:
-    def __init__(self, max_entries: int = 256) -> None:
+    """A small LRU of encoded responses, bounded by entry count and by total bytes."""
+
+    def __init__(self, max_entries: int = 256, max_bytes: int = 32 * 1024 * 1024) -> None:
         self._entries: OrderedDict[Hashable, bytes] = OrderedDict()
         self._max_entries = max_entries
+        self._max_bytes = max_bytes
+        self._bytes = 0
         self._lock = Lock()
 
     def get(self, key: Hashable) -> bytes | None:
@@ -28,10 +32,17 @@ class ListCache:
 
     def put(self, key: Hashable, body: bytes) -> None:
         with self._lock:
+            previous = self._entries.pop(key, None)
+            self._bytes -= len(previous) if previous is not None else 0
             self._entries[key] = body
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._max_entries:
-                self._entries.popitem(last=False)
+            self._bytes += len(body)
+            while len(self._entries) > self._max_entries or self._bytes > self._max_bytes:
+                _key, evicted = self._entries.popitem(last=False)
+                self._bytes -= len(evicted)
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    @property
+    def size_bytes(self) -> int:
+        return self._bytes
