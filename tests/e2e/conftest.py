@@ -117,6 +117,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         "MANDATE_SECRET_KEY": secrets.token_urlsafe(32),
         "MANDATE_LOG_LEVEL": "WARNING",
         "MANDATE_SEED_DEMO": "false",
+        # Every browser test logs in from 127.0.0.1; the per-IP login limit is for the internet.
+        "MANDATE_LOGIN_ATTEMPTS_PER_IP": "1000 per minute",
         "PYTHONUNBUFFERED": "1",
     }
     for name in ("MANDATE_DATABASE_URL", "MANDATE_REDIS_URL", "MANDATE_MODE"):
