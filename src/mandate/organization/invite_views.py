@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from mandate.authz.context import OrgContext
 from mandate.authz.roles import ASSIGNABLE_BY, Permission, Role
 from mandate.kit.db import utcnow
-from mandate.kit.errors import AppError, NotFound, ValidationFailed
+from mandate.kit.errors import AppError, ValidationFailed
 from mandate.kit.session import DbSession
 from mandate.organization import repository, service
 from mandate.organization.pages import BASE, done, render_tab, require_tab
@@ -111,8 +111,5 @@ async def invite(
 @router.post(f"{PATH}/{{invitation_id}}/revoke")
 async def revoke(invitation_id: uuid.UUID, org_page: OrgPage, db: DbSession) -> Response:
     page, ctx = org_page
-    invitation = await repository.get_invitation(db, invitation_id)
-    if invitation is None:
-        raise NotFound("No such pending invitation")
-    await service.revoke_invitation(db, ctx, invitation_id)
+    invitation = await service.revoke_invitation(db, ctx, invitation_id)
     return done(page, PATH, f"Invitation for {invitation.email} revoked; its link no longer works.")

@@ -94,13 +94,6 @@ async def get_token(session: AsyncSession, token_id: uuid.UUID) -> ApiToken | No
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def token_by_hash_unscoped(session: AsyncSession, token_hash: str) -> ApiToken | None:
-    """Authentication: the token itself names its organization."""
-    with unscoped(session):
-        stmt = select(ApiToken).where(ApiToken.token_hash == token_hash)
-        return (await session.execute(stmt)).scalar_one_or_none()
-
-
 async def token_with_holder(session: AsyncSession, token_hash: str) -> tuple[ApiToken, User, Organization, str] | None:
     """One round trip for every API request: the token, its creator, organization and role.
 

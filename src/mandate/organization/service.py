@@ -218,13 +218,14 @@ def accept_url(signer: LinkSigner, base_url: str, invitation: Invitation) -> str
     return f"{base_url}/invitations/accept?token={token}"
 
 
-async def revoke_invitation(session: AsyncSession, ctx: OrgContext, invitation_id: uuid.UUID) -> None:
+async def revoke_invitation(session: AsyncSession, ctx: OrgContext, invitation_id: uuid.UUID) -> Invitation:
     invitation = await repository.get_invitation(session, invitation_id)
     if invitation is None or invitation.revoked_at or invitation.accepted_at:
         raise NotFound("No such pending invitation")
     ctx.require(Permission.MEMBERS_MANAGE)
     invitation.revoked_at = utcnow()
     record(session, ctx, "organization.invitation_revoked", "invitation", invitation.id, {"email": invitation.email})
+    return invitation
 
 
 async def invitation_from_token(
@@ -309,7 +310,7 @@ async def create_token(
     return token, secret
 
 
-async def revoke_token(session: AsyncSession, ctx: OrgContext, token_id: uuid.UUID) -> None:
+async def revoke_token(session: AsyncSession, ctx: OrgContext, token_id: uuid.UUID) -> ApiToken:
     token = await repository.get_token(session, token_id)
     if token is None:
         raise NotFound("No such token")
@@ -317,3 +318,4 @@ async def revoke_token(session: AsyncSession, ctx: OrgContext, token_id: uuid.UU
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         record(session, ctx, "api_token.revoked", "api_token", token.id, {"name": token.name})
+    return token

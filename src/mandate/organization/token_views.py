@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from mandate.authz.context import OrgContext
 from mandate.authz.roles import Permission
 from mandate.kit.db import utcnow
-from mandate.kit.errors import AppError, NotFound, ValidationFailed
+from mandate.kit.errors import AppError, ValidationFailed
 from mandate.kit.session import DbSession
 from mandate.organization import repository, service
 from mandate.organization.models import ApiToken
@@ -102,8 +102,5 @@ async def create(
 @router.post(f"{PATH}/{{token_id}}/revoke")
 async def revoke(token_id: uuid.UUID, org_page: OrgPage, db: DbSession) -> Response:
     page, ctx = org_page
-    token = await repository.get_token(db, token_id)
-    if token is None:
-        raise NotFound("No such token")
-    await service.revoke_token(db, ctx, token_id)
+    token = await service.revoke_token(db, ctx, token_id)
     return done(page, PATH, f"Token “{token.name}” revoked. Requests using it now fail.")
