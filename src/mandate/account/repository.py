@@ -18,9 +18,13 @@ async def get_user_by_email(session: AsyncSession, email: str) -> User | None:
     return result.scalar_one_or_none()
 
 
-async def get_session_by_hash(session: AsyncSession, token_hash: str) -> UserSession | None:
-    result = await session.execute(select(UserSession).where(UserSession.token_hash == token_hash))
-    return result.scalar_one_or_none()
+async def session_with_user(session: AsyncSession, token_hash: str) -> tuple[UserSession, User] | None:
+    """A browser session and its user in one round trip (every page and cookie API call needs both)."""
+    stmt = (
+        select(UserSession, User).join(User, User.id == UserSession.user_id).where(UserSession.token_hash == token_hash)
+    )
+    row = (await session.execute(stmt)).one_or_none()
+    return (row[0], row[1]) if row else None
 
 
 async def revoke_sessions_of_user(

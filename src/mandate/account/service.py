@@ -122,9 +122,10 @@ async def start_session(
     return user_session, token
 
 
-async def session_for_token(session: AsyncSession, token: str) -> UserSession | None:
-    found = await repository.get_session_by_hash(session, hash_token(token))
-    if found is None or found.revoked_at is not None or found.expires_at <= utcnow():
+async def session_for_token(session: AsyncSession, token: str) -> tuple[UserSession, User] | None:
+    """The live browser session for a cookie token, with its user; None when revoked or expired."""
+    found = await repository.session_with_user(session, hash_token(token))
+    if found is None or found[0].revoked_at is not None or found[0].expires_at <= utcnow():
         return None
     return found
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Annotated
 
 import structlog
 from fastapi import Depends, Request
 
-from mandate.account import repository as account_repo
 from mandate.account.models import User, UserSession
 from mandate.account.service import session_for_token
 from mandate.authz.context import Caller, OrgContext
@@ -21,7 +20,7 @@ from mandate.kit.security import constant_time_equal, hash_token, hmac_hex
 from mandate.kit.session import DbSession
 from mandate.kit.tenancy import set_organization
 from mandate.organization import repository as org_repo
-from mandate.organization.models import ApiToken, Organization
+from mandate.organization.models import ApiToken, Membership, Organization
 
 SESSION_COOKIE = "mandate_session"
 CSRF_COOKIE = "mandate_csrf"
@@ -44,6 +43,8 @@ class Resolved:
     token: ApiToken | None = None
     organization: Organization | None = None
     role: Role | None = None
+    # Browser sessions only: every organization of the user (the page header's switcher).
+    memberships: list[tuple[Membership, Organization]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -120,15 +121,13 @@ async def _from_token(db: DbSession, raw: str) -> Resolved:
 
 
 async def _from_cookie(request: Request, db: DbSession, raw: str) -> Resolved | None:
-    user_session = await session_for_token(db, raw)
-    if user_session is None:
+    found = await session_for_token(db, raw)
+    if found is None:
         return None
-    user = await account_repo.get_user(db, user_session.user_id)
-    if user is None:
-        return None
+    user_session, user = found
     await _check_csrf(request, request.app.state.secret_key, raw)
-    resolved = Resolved(user, session=user_session)
     memberships = await org_repo.memberships_of_user(db, user.id)
+    resolved = Resolved(user, session=user_session, memberships=memberships)
     chosen = next(
         ((m, o) for m, o in memberships if o.id == user_session.active_organization_id),
         memberships[0] if memberships else None,

@@ -12,8 +12,6 @@ from mandate.authz.context import OrgContext
 from mandate.authz.dependencies import SESSION_COOKIE, MaybeResolved, csrf_token_for
 from mandate.authz.roles import Permission, Role
 from mandate.kit.errors import AppError, CsrfFailed, NotFound
-from mandate.kit.session import DbSession
-from mandate.organization import repository as org_repo
 from mandate.organization.models import Organization
 from mandate.web.flash import read_flashes
 
@@ -49,12 +47,12 @@ class Page:
         return {"page": self, **extra}
 
 
-async def get_page(request: Request, resolved: MaybeResolved, db: DbSession) -> Page:
+async def get_page(request: Request, resolved: MaybeResolved) -> Page:
     page = Page(request=request, flashes=read_flashes(request))
     if resolved is None or resolved.session is None:
         return page
     page.user, page.org, page.role = resolved.user, resolved.organization, resolved.role
-    page.organizations = [o for _m, o in await org_repo.memberships_of_user(db, resolved.user.id)]
+    page.organizations = [o for _m, o in resolved.memberships]
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         page.csrf_token = csrf_token_for(request.app.state.secret_key, cookie)
