@@ -80,3 +80,25 @@ class TestListCacheBounds:
         assert cache.size_bytes == 6
         cache.put("b", b"z" * 2)  # replacing an entry does not count it twice
         assert cache.size_bytes == 2 and len(cache) == 1
+
+
+class TestVersionBumps:
+    async def test_an_edit_that_also_moves_the_deal_bumps_once(self, orgs: Any, app: Any) -> None:
+        from sqlalchemy import select
+
+        from mandate.organization.models import Organization
+
+        org = await orgs.create(roles=("owner",))
+        deal = (await org.owner.client.post("/api/deals", json={"name": "A", "target_company": "T"})).json()
+
+        async def version() -> int:
+            async with app.state.session_factory() as s:
+                return int(
+                    (await s.execute(select(Organization.deals_version).where(Organization.id == org.id))).scalar_one()
+                )
+
+        before = await version()
+        await org.owner.client.patch(f"/api/deals/{deal['id']}", json={"name": "B", "stage": "screening"})
+        assert await version() == before + 1
+        await org.owner.client.patch(f"/api/deals/{deal['id']}", json={"name": "B"})  # no change, no bump
+        assert await version() == before + 1

@@ -143,11 +143,12 @@ async def update(
         stage_change = (deal.stage, data.stage.value)
         deal.stage = data.stage.value
     if changes:
-        deal.updated_at = utcnow()
-        await _changed(session, ctx, "deal.updated", deal.id, {"changes": changes})
+        record(session, ctx, "deal.updated", "deal", deal.id, {"changes": changes})
     if stage_change:
+        record(session, ctx, "deal.stage_changed", "deal", deal.id, {"from": stage_change[0], "to": stage_change[1]})
+    if changes or stage_change:
         deal.updated_at = utcnow()
-        await _changed(session, ctx, "deal.stage_changed", deal.id, {"from": stage_change[0], "to": stage_change[1]})
+        await org_repo.bump_deals_version(session, [ctx.organization.id])
     await session.flush()
     return await get(session, ctx, deal.id)
 
