@@ -45,6 +45,12 @@ def _note_writes(conn: Connection, _cursor: Any, statement: str, *_args: Any) ->
         conn.info[_WROTE_KEY] = True
 
 
+@event.listens_for(Engine, "commit")
+@event.listens_for(Engine, "rollback")
+def _forget_writes(conn: Connection) -> None:
+    conn.info.pop(_WROTE_KEY, None)
+
+
 async def _has_writes(session: AsyncSession) -> bool:
     sync = session.sync_session
     if sync.new or sync.dirty or sync.deleted:
@@ -52,7 +58,7 @@ async def _has_writes(session: AsyncSession) -> bool:
     if not session.in_transaction():
         return False
     connection = await session.connection()
-    return bool(connection.info.pop(_WROTE_KEY, False))
+    return bool(connection.info.get(_WROTE_KEY, False))
 
 
 async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
@@ -63,8 +69,6 @@ async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
             if await _has_writes(session):  # a read-only request has nothing to commit
                 await session.commit()
         except BaseException:
-            if session.in_transaction():
-                (await session.connection()).info.pop(_WROTE_KEY, None)
             await session.rollback()
             session.sync_session.info.pop(_AFTER_COMMIT_KEY, None)
             raise
