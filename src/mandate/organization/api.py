@@ -4,14 +4,16 @@ import uuid
 
 from fastapi import APIRouter, Request, Response
 
+from mandate.account import repository as account_repo
 from mandate.account.api import org_out
+from mandate.account.models import User
 from mandate.account.schemas import OrganizationOut
 from mandate.authz.dependencies import CurrentCaller, CurrentOrg
-from mandate.authz.roles import Permission
+from mandate.authz.roles import Permission, Role
 from mandate.kit.errors import NotFound, responses
 from mandate.kit.session import DbSession
 from mandate.organization import repository, service
-from mandate.organization.models import ApiToken
+from mandate.organization.models import ApiToken, Membership
 from mandate.organization.schemas import (
     InvitationAccept,
     InvitationCreate,
@@ -60,16 +62,21 @@ async def switch_organization(body: SwitchOrganization, caller: CurrentCaller, d
     return org_out(org)
 
 
+def member_out(membership: Membership, user: User) -> MemberOut:
+    return MemberOut(
+        user_id=user.id,
+        email=user.email,
+        full_name=user.full_name,
+        role=Role(membership.role),
+        joined_at=membership.created_at,
+    )
+
+
 @router.get("/organizations/current/members", response_model=MemberList, responses=responses(401, 403))
 async def list_members(ctx: CurrentOrg, db: DbSession) -> MemberList:
     ctx.require(Permission.ORG_READ)
     rows = await repository.members(db)
-    return MemberList(
-        items=[
-            MemberOut(user_id=u.id, email=u.email, full_name=u.full_name, role=m.role, joined_at=m.created_at)
-            for m, u in rows
-        ]
-    )
+    return MemberList(items=[member_out(m, u) for m, u in rows])
 
 
 @router.patch(
@@ -79,14 +86,9 @@ async def list_members(ctx: CurrentOrg, db: DbSession) -> MemberList:
 )
 async def update_member(user_id: uuid.UUID, body: MemberUpdate, ctx: CurrentOrg, db: DbSession) -> MemberOut:
     membership = await service.change_role(db, ctx, user_id, body.role)
-    user = next(u for m, u in await repository.members(db) if m.id == membership.id)
-    return MemberOut(
-        user_id=user.id,
-        email=user.email,
-        full_name=user.full_name,
-        role=membership.role,
-        joined_at=membership.created_at,
-    )
+    user = await account_repo.get_user(db, user_id)
+    assert user is not None  # the membership row references it
+    return member_out(membership, user)
 
 
 @router.delete("/organizations/current/members/{user_id}", status_code=204, responses=responses(401, 403, 404, 409))
