@@ -44,5 +44,7 @@ def verify_password(password: str, password_hash: str) -> bool:
     return _hasher.verify(password, password_hash)
 
 
-# Verified when the email is unknown so both paths cost the same time.
-DUMMY_HASH = hash_password("not-a-real-password-for-timing")
+@lru_cache
+def dummy_hash() -> str:
+    """Verified when the email is unknown so both paths cost the same; made on first use, not at import."""
+    return hash_password("not-a-real-password-for-timing")

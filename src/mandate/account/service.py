@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mandate.account import repository
 from mandate.account.models import User, UserSession
 from mandate.account.passwords import (
-    DUMMY_HASH,
+    dummy_hash,
     hash_password,
     password_problem,
     verify_password,
@@ -88,7 +88,7 @@ async def authenticate(session: AsyncSession, policy: LoginPolicy, *, email: str
     policy.limiter.require(policy.failures_per_account, "login-account", key)
     policy.limiter.hit(policy.attempts_per_ip, "login-ip", ip)
     user = await repository.get_user_by_email(session, key)
-    valid = verify_password(password, user.password_hash if user else DUMMY_HASH)
+    valid = verify_password(password, user.password_hash if user else dummy_hash())
     if user is None or not valid:
         policy.limiter.hit(policy.failures_per_account, "login-account", key)
         raise InvalidCredentials()
