@@ -20,6 +20,7 @@ from mandate.kit.middleware import RequestContextMiddleware
 from mandate.kit.problems import install_error_handlers
 from mandate.kit.ratelimit import RateLimiter
 from mandate.organization.service import invitation_signer
+from mandate.runtime import build_runtime
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 VENDOR_DIR = Path(__file__).resolve().parents[2] / "node_modules"
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.secret_key = settings.ensure_secret_key()
     app.state.invitation_signer = invitation_signer(app.state.secret_key)
     app.state.deal_list_cache = ListCache()
+    app.state.runtime = build_runtime(settings)
     limiter = RateLimiter(settings.redis_url or "memory://")
     app.state.login_policy = LoginPolicy(limiter, settings.login_failures_per_account, settings.login_attempts_per_ip)
     app.add_middleware(RequestContextMiddleware)

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine, event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mandate.kit.logging import get_logger
+from mandate.runtime import attach
 
 AfterCommit = Callable[[], Awaitable[None]]
 _AFTER_COMMIT_KEY = "after_commit"
@@ -64,6 +65,7 @@ async def _has_writes(session: AsyncSession) -> bool:
 async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
     factory = request.app.state.session_factory
     async with factory() as session:
+        attach(session, request.app.state.runtime)
         try:
             yield session
             if await _has_writes(session):  # a read-only request has nothing to commit
