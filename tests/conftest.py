@@ -120,6 +120,7 @@ def settings(database_url: str, redis_url: str, tmp_path: Path) -> Settings:
         base_url="http://testserver",
         log_level="WARNING",
         seed_demo=False,
+        jobs_backend="memory",  # immediate: a job runs when its transaction commits
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -45,8 +46,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = create_engine(settings.database_url)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        queue = app.state.runtime.jobs
+        if settings.run_jobs_in_process:
+            queue.start_in_process()
         yield
+        await asyncio.to_thread(queue.stop_in_process)
         await engine.dispose()
 
     app = FastAPI(

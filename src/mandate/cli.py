@@ -112,6 +112,21 @@ def cmd_create_staff(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    from mandate.kit.logging import configure_logging
+    from mandate.runtime import build_runtime
+
+    settings = get_settings()
+    configure_logging(settings.log_level, json=settings.log_json)
+    runtime = build_runtime(settings)
+    if runtime.jobs.immediate:
+        print("error: MANDATE_JOBS_BACKEND=memory runs jobs inline; a worker needs sqlite or redis", file=sys.stderr)
+        return 2
+    workers = args.workers or settings.jobs_workers
+    runtime.jobs.consumer(workers=workers, periodic=args.periodic, quiet=False).run()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mandate", description="Mandate platform")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -120,6 +135,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.set_defaults(func=cmd_serve)
+    worker = sub.add_parser("worker", help="run background jobs (start exactly one with --periodic)")
+    worker.add_argument("--workers", type=int, default=0, help="job threads (default MANDATE_JOBS_WORKERS)")
+    worker.add_argument("--periodic", action="store_true", help="also run periodic tasks such as the sweeper")
+    worker.set_defaults(func=cmd_worker)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
     sub.add_parser("seed-demo", help="load demo data into an empty database").set_defaults(func=cmd_seed_demo)
     staff = sub.add_parser("create-staff", help="create a platform staff account")

@@ -6,6 +6,7 @@ import secrets
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,6 +34,11 @@ class Settings(BaseSettings):
     login_failures_per_account: str = "10 per 15 minutes"
     login_attempts_per_ip: str = "60 per minute"
     seed_demo: bool = Field(default=True, description="Load demo data on first embedded start")
+    jobs_backend: Literal["auto", "sqlite", "redis", "memory"] = "auto"
+    jobs_workers: int = Field(default=2, ge=1, le=64)
+    jobs_in_process: bool | None = Field(default=None, description="Run job threads in the app (embedded default)")
+    jobs_poll_seconds: float = Field(default=0.5, gt=0, description="Longest idle poll of a non-blocking queue")
+    jobs_queued_grace_seconds: int = Field(default=60, ge=1, description="Queued this long past due: re-enqueue")
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
@@ -43,6 +49,12 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def run_jobs_in_process(self) -> bool:
+        if self.jobs_in_process is not None:
+            return self.jobs_in_process
+        return self.mode is Mode.EMBEDDED
 
     @property
     def secure_cookies(self) -> bool:

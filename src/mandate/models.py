@@ -3,6 +3,7 @@
 from mandate.account.models import User, UserSession
 from mandate.audit.models import AuditEntry
 from mandate.deal.models import Deal
+from mandate.jobs.models import Job
 from mandate.kit.db import Base
 from mandate.organization.models import ApiToken, Invitation, Membership, Organization
 
@@ -12,6 +13,7 @@ __all__ = [
     "Base",
     "Deal",
     "Invitation",
+    "Job",
     "Membership",
     "Organization",
     "User",

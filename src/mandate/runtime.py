@@ -7,11 +7,15 @@ already has instead of through globals.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mandate.config import Settings
+
+if TYPE_CHECKING:
+    from mandate.jobs.queue import JobQueue
 
 _RUNTIME_KEY = "runtime"
 
@@ -19,10 +23,23 @@ _RUNTIME_KEY = "runtime"
 @dataclass
 class Runtime:
     settings: Settings
+    jobs: JobQueue
+
+    def for_worker_thread(self) -> Runtime:
+        """A copy for a job thread: services bound to an event loop are rebuilt, the rest shared."""
+        return replace(self)
 
 
 def build_runtime(settings: Settings) -> Runtime:
-    return Runtime(settings=settings)
+    from mandate.jobs.handlers import load_handlers
+    from mandate.jobs.queue import JobQueue
+    from mandate.jobs.worker import WorkerThreads
+
+    load_handlers()
+    queue = JobQueue(settings)
+    runtime = Runtime(settings=settings, jobs=queue)
+    queue.bind(WorkerThreads(runtime.for_worker_thread, pooled=not queue.immediate))
+    return runtime
 
 
 def attach(session: AsyncSession, runtime: Runtime) -> AsyncSession:

@@ -1,0 +1,12 @@
+"""Every module that registers job handlers, imported wherever jobs are enqueued or run."""
+
+from __future__ import annotations
+
+import importlib
+
+HANDLER_MODULES: tuple[str, ...] = ()
+
+
+def load_handlers() -> None:
+    for module in HANDLER_MODULES:
+        importlib.import_module(module)
