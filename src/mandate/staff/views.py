@@ -26,17 +26,18 @@ TABS = (
     ("organizations", "Organizations", "/staff"),
     ("users", "Users", "/staff/users"),
     ("audit", "Audit log", "/staff/audit"),
+    ("jobs", "Jobs", "/staff/jobs"),
 )
 
 
-def _render(page: Page, tab: str, template: str, *, status_code: int = 200, **extra: Any) -> Response:
+def render_tab(page: Page, tab: str, template: str, *, status_code: int = 200, **extra: Any) -> Response:
     return render(page.request, template, page.context(tabs=TABS, tab=tab, **extra), status_code=status_code)
 
 
 @router.get("/staff")
 async def organizations(page: StaffPage, db: DbSession, q: Annotated[str, Query(max_length=100)] = "") -> Response:
     rows = await repository.organizations(db, q.strip() or None, limit=MAX_LIMIT)
-    return _render(page, "organizations", "staff/organizations.html", rows=rows, q=q, tiers=TIERS)
+    return render_tab(page, "organizations", "staff/organizations.html", rows=rows, q=q, tiers=TIERS)
 
 
 @router.post("/staff/organizations/{org_id}/tier")
@@ -66,7 +67,7 @@ async def change_tier(
 @router.get("/staff/users")
 async def users(page: StaffPage, db: DbSession, q: Annotated[str, Query(max_length=100)] = "") -> Response:
     found = await repository.users(db, q.strip() or None, limit=MAX_LIMIT)
-    return _render(page, "users", "staff/users.html", users=found, q=q)
+    return render_tab(page, "users", "staff/users.html", users=found, q=q)
 
 
 @router.get("/staff/audit")
@@ -87,7 +88,7 @@ async def audit(
     entries, next_token = await load_page(db, flt, cursor, filters.errors, all_orgs=True)
     query = {"organization": organization, "action": filters.action}
     base = urlencode({k: v for k, v in query.items() if v})
-    return _render(
+    return render_tab(
         page,
         "audit",
         "staff/audit.html",
