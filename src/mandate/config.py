@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     jobs_backend: Literal["auto", "sqlite", "redis", "memory"] = "auto"
     jobs_workers: int = Field(default=2, ge=1, le=64)
     jobs_in_process: bool | None = Field(default=None, description="Run job threads in the app (embedded default)")
-    jobs_poll_seconds: float = Field(default=0.5, gt=0, description="Longest idle poll of a non-blocking queue")
+    jobs_poll_seconds: float = Field(default=0.1, gt=0, description="Longest idle poll of a non-blocking queue")
     jobs_queued_grace_seconds: int = Field(default=60, ge=1, description="Queued this long past due: re-enqueue")
 
     @model_validator(mode="after")

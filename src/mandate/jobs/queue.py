@@ -88,7 +88,7 @@ class JobQueue:
     def consumer(self, *, workers: int, periodic: bool, quiet: bool) -> Consumer:
         cls: Callable[..., Consumer] = _QuietConsumer if quiet else Consumer
         options: dict[str, Any] = {"workers": workers, "periodic": periodic, "worker_type": "thread"}
-        options.update(initial_delay=0.05, backoff=1.5, max_delay=self.settings.jobs_poll_seconds)
+        options.update(initial_delay=0.01, backoff=1.5, max_delay=self.settings.jobs_poll_seconds)
         return cls(self.huey, **options)
 
     def start_in_process(self) -> None:
