@@ -34,9 +34,10 @@ def _routers() -> list[object]:
     from mandate.deal.api import router as deal_api
     from mandate.organization.api import router as organization_api
     from mandate.staff.api import router as staff_api
+    from mandate.storage.views import router as storage_views
     from mandate.web.views import routers as web_routers
 
-    return [account_api, organization_api, deal_api, audit_api, billing_api, staff_api, *web_routers()]
+    return [account_api, organization_api, deal_api, audit_api, billing_api, staff_api, storage_views, *web_routers()]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await app.state.runtime.storage.start()
         yield
         await engine.dispose()
 

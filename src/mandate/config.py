@@ -6,6 +6,7 @@ import secrets
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -14,6 +15,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Mode(StrEnum):
     EMBEDDED = "embedded"
     PRODUCTION = "production"
+
+
+class StorageBackend(StrEnum):
+    LOCAL = "local"
+    S3 = "s3"
 
 
 class Settings(BaseSettings):
@@ -33,11 +39,26 @@ class Settings(BaseSettings):
     login_failures_per_account: str = "10 per 15 minutes"
     login_attempts_per_ip: str = "60 per minute"
     seed_demo: bool = Field(default=True, description="Load demo data on first embedded start")
+    storage_backend: StorageBackend = StorageBackend.LOCAL
+    s3_endpoint_url: str = ""
+    s3_bucket: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
+    s3_addressing_style: Literal["auto", "path", "virtual"] = "auto"
+    s3_create_bucket: bool = False
+    download_link_seconds: int = Field(default=300, ge=1, le=7 * 86400)
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
         if not self.database_url:
             self.database_url = f"sqlite+aiosqlite:///{self.data_dir / 'mandate.db'}"
+        return self
+
+    @model_validator(mode="after")
+    def _check_storage(self) -> Settings:
+        if self.storage_backend is StorageBackend.S3 and not self.s3_bucket:
+            raise ValueError("MANDATE_S3_BUCKET is required when MANDATE_STORAGE_BACKEND=s3")
         return self
 
     @property

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mandate.config import Settings
+from mandate.storage import DownloadLinks, Storage, build_storage
 
 _RUNTIME_KEY = "runtime"
 
@@ -19,10 +20,18 @@ _RUNTIME_KEY = "runtime"
 @dataclass
 class Runtime:
     settings: Settings
+    storage: Storage
+    downloads: DownloadLinks
 
 
 def build_runtime(settings: Settings) -> Runtime:
-    return Runtime(settings=settings)
+    return Runtime(
+        settings=settings,
+        storage=build_storage(settings),
+        downloads=DownloadLinks(
+            settings.ensure_secret_key(), settings.base_url, default_seconds=settings.download_link_seconds
+        ),
+    )
 
 
 def attach(session: AsyncSession, runtime: Runtime) -> AsyncSession:
