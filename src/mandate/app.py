@@ -36,9 +36,20 @@ def _routers() -> list[object]:
     from mandate.jobs.api import router as jobs_api
     from mandate.organization.api import router as organization_api
     from mandate.staff.api import router as staff_api
+    from mandate.storage.views import router as storage_views
     from mandate.web.views import routers as web_routers
 
-    return [account_api, organization_api, deal_api, audit_api, billing_api, staff_api, jobs_api, *web_routers()]
+    return [
+        account_api,
+        organization_api,
+        deal_api,
+        audit_api,
+        billing_api,
+        staff_api,
+        jobs_api,
+        storage_views,
+        *web_routers(),
+    ]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -48,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await app.state.runtime.storage.start()
         queue = app.state.runtime.jobs
         if settings.run_jobs_in_process:
             queue.start_in_process()

@@ -122,6 +122,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     if runtime.jobs.immediate:
         print("error: MANDATE_JOBS_BACKEND=memory runs jobs inline; a worker needs sqlite or redis", file=sys.stderr)
         return 2
+    asyncio.run(runtime.storage.start())
     workers = args.workers or settings.jobs_workers
     runtime.jobs.consumer(workers=workers, periodic=args.periodic, quiet=False).run()
     return 0

@@ -17,6 +17,11 @@ class Mode(StrEnum):
     PRODUCTION = "production"
 
 
+class StorageBackend(StrEnum):
+    LOCAL = "local"
+    S3 = "s3"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MANDATE_", extra="ignore")
 
@@ -39,11 +44,26 @@ class Settings(BaseSettings):
     jobs_in_process: bool | None = Field(default=None, description="Run job threads in the app (embedded default)")
     jobs_poll_seconds: float = Field(default=0.1, gt=0, description="Longest idle poll of a non-blocking queue")
     jobs_queued_grace_seconds: int = Field(default=60, ge=1, description="Queued this long past due: re-enqueue")
+    storage_backend: StorageBackend = StorageBackend.LOCAL
+    s3_endpoint_url: str = ""
+    s3_bucket: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
+    s3_addressing_style: Literal["auto", "path", "virtual"] = "auto"
+    s3_create_bucket: bool = False
+    download_link_seconds: int = Field(default=300, ge=1, le=7 * 86400)
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
         if not self.database_url:
             self.database_url = f"sqlite+aiosqlite:///{self.data_dir / 'mandate.db'}"
+        return self
+
+    @model_validator(mode="after")
+    def _check_storage(self) -> Settings:
+        if self.storage_backend is StorageBackend.S3 and not self.s3_bucket:
+            raise ValueError("MANDATE_S3_BUCKET is required when MANDATE_STORAGE_BACKEND=s3")
         return self
 
     @property

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mandate.config import Settings
+from mandate.storage import DownloadLinks, Storage, build_storage
 
 if TYPE_CHECKING:
     from mandate.jobs.queue import JobQueue
@@ -24,6 +25,8 @@ _RUNTIME_KEY = "runtime"
 class Runtime:
     settings: Settings
     jobs: JobQueue
+    storage: Storage
+    downloads: DownloadLinks
 
     def for_worker_thread(self) -> Runtime:
         """A copy for a job thread: services bound to an event loop are rebuilt, the rest shared."""
@@ -37,7 +40,10 @@ def build_runtime(settings: Settings) -> Runtime:
 
     load_handlers()
     queue = JobQueue(settings)
-    runtime = Runtime(settings=settings, jobs=queue)
+    downloads = DownloadLinks(
+        settings.ensure_secret_key(), settings.base_url, default_seconds=settings.download_link_seconds
+    )
+    runtime = Runtime(settings=settings, jobs=queue, storage=build_storage(settings), downloads=downloads)
     queue.bind(WorkerThreads(runtime.for_worker_thread, pooled=not queue.immediate))
     return runtime
 

@@ -11,7 +11,6 @@ from typing import Any
 import httpx
 import pytest
 
-from mandate.kit.csvout import csv_lines, safe_cell
 from mandate.kit.pagination import Cursor, encode_cursor
 from tests.helpers.api import assert_problem, assert_validation, create_deal
 from tests.helpers.fixtures import OrgFactory
@@ -224,20 +223,3 @@ class TestExportAudit:
         assert actors == {"'" + email}
         for row in rows:
             assert not row[1].startswith(("=", "+", "-", "@"))
-
-
-class TestSafeCell:
-    @pytest.mark.parametrize("dangerous", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
-    def test_formula_starts_are_prefixed(self, dangerous: str) -> None:
-        assert safe_cell(dangerous) == "'" + dangerous
-
-    @pytest.mark.parametrize(("value", "expected"), [("a=b", "a=b"), (None, ""), (12, "12"), ("", ""), (" =x", " =x")])
-    def test_other_values_pass_through(self, value: object, expected: str) -> None:
-        assert safe_cell(value) == expected
-
-    def test_negative_numbers_are_escaped_too(self) -> None:
-        assert safe_cell(-5) == "'-5"
-
-    def test_csv_lines_quote_and_escape(self) -> None:
-        text = "".join(csv_lines(["a", "b"], [["=cmd|' /C calc'!A0", 'say "hi", then\nleave']]))
-        assert list(csv.reader(io.StringIO(text))) == [["a", "b"], ["'=cmd|' /C calc'!A0", 'say "hi", then\nleave']]

@@ -15,10 +15,10 @@ from mandate.audit.repository import AuditFilter
 from mandate.audit.schemas import AuditEntryOut, AuditList
 from mandate.authz.dependencies import CurrentOrg
 from mandate.authz.roles import Permission
-from mandate.kit.csvout import csv_lines
 from mandate.kit.errors import ValidationFailed, responses
 from mandate.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor, decode_cursor, encode_cursor
 from mandate.kit.session import DbSession
+from mandate.render.csvstream import csv_chunks
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
 CURSOR_SORT = "-created_at"
@@ -137,7 +137,7 @@ async def export_audit(ctx: CurrentOrg, db: DbSession, flt: AuditFilterDep) -> S
     entries = await repository.export_entries(db, flt)
     filename = f"audit-{ctx.organization.slug}.csv"
     return StreamingResponse(
-        csv_lines(CSV_HEADER, (csv_row(e) for e in entries)),
+        csv_chunks(CSV_HEADER, (csv_row(e) for e in entries)),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
