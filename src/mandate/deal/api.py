@@ -14,6 +14,7 @@ from mandate.deal.models import Deal, Stage
 from mandate.deal.repository import DealSummary
 from mandate.deal.schemas import (
     DealCreate,
+    DealExportRequest,
     DealHistory,
     DealList,
     DealOut,
@@ -21,6 +22,8 @@ from mandate.deal.schemas import (
     DealUpdate,
     HistoryEntry,
 )
+from mandate.jobs.models import JobStatus
+from mandate.jobs.schemas import JobAccepted
 from mandate.kit.errors import responses
 from mandate.kit.jsonresp import FastJSONResponse, encode_json
 from mandate.kit.money import Money
@@ -65,6 +68,13 @@ def _base(request: Request) -> str:
 @router.post("", status_code=201, response_model=DealOut, responses=responses(401, 402, 403, 422))
 async def create_deal(body: DealCreate, ctx: CurrentOrg, db: DbSession, request: Request) -> Response:
     return deal_response(await service.create(db, ctx, body, base_url=_base(request)), status_code=201)
+
+
+@router.post("/exports", status_code=202, response_model=JobAccepted, responses=responses(401, 403, 422))
+async def export_deals(body: DealExportRequest, ctx: CurrentOrg, db: DbSession) -> JobAccepted:
+    """Start a CSV or Excel export of the deals matching the filters; poll the job for the file."""
+    created = await service.start_export(db, ctx, body)
+    return JobAccepted(job_id=created.id, status=JobStatus.QUEUED, poll_url=f"/api/jobs/{created.id}")
 
 
 @router.get("", response_model=DealList, responses=responses(401, 403, 422))

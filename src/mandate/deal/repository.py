@@ -186,6 +186,11 @@ async def list_deals(
     return Page([_summary(row) for row in rows], next_cursor)
 
 
+async def export_deals(session: AsyncSession, flt: DealFilter, *, limit: int) -> list[DealSummary]:
+    stmt = _apply_filter(_summary_select(), flt).order_by(func.lower(Deal.name), Deal.id).limit(limit)
+    return [_summary(row) for row in (await session.execute(stmt)).all()]
+
+
 async def board_deals(session: AsyncSession, *, owner_id: uuid.UUID | None = None) -> list[DealSummary]:
     stmt = _summary_select().where(Deal.archived_at.is_(None)).order_by(Deal.updated_at.desc(), Deal.id)
     if owner_id:

@@ -94,3 +94,26 @@ class HistoryEntry(BaseModel):
 
 class DealHistory(BaseModel):
     items: list[HistoryEntry]
+
+
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    XLSX = "xlsx"
+
+    @property
+    def content_type(self) -> str:
+        if self is ExportFormat.CSV:
+            return "text/csv; charset=utf-8"
+        return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class DealExportRequest(BaseModel):
+    """Which deals go in the file: the same filters as the list."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: ExportFormat = ExportFormat.CSV
+    stage: Stage | None = None
+    owner_id: uuid.UUID | None = None
+    q: str | None = Field(default=None, max_length=100)
+    archived: bool = False

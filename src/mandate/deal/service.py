@@ -15,7 +15,10 @@ from mandate.billing.entitlements import check_limit
 from mandate.billing.tiers import Limit
 from mandate.deal import repository
 from mandate.deal.models import Deal, Stage
-from mandate.deal.schemas import DealCreate, DealUpdate, MoneyIn
+from mandate.deal.schemas import DealCreate, DealExportRequest, DealUpdate, MoneyIn
+from mandate.deal.tasks import EXPORT_JOB
+from mandate.jobs import enqueue
+from mandate.jobs.models import Job
 from mandate.kit.db import utcnow
 from mandate.kit.errors import Conflict, NotFound, ValidationFailed
 from mandate.kit.money import MoneyError, normalise_currency
@@ -182,3 +185,14 @@ async def delete(session: AsyncSession, ctx: OrgContext, deal_id: uuid.UUID) -> 
     ctx.require(Permission.DEAL_DELETE)
     await _changed(session, ctx, "deal.deleted", deal.id, {"name": deal.name})
     await session.delete(deal)
+
+
+async def start_export(session: AsyncSession, ctx: OrgContext, request: DealExportRequest) -> Job:
+    """Queue a file of the deals matching the filters; the job's result links to it."""
+    ctx.require(Permission.DEAL_READ)
+    if request.owner_id is not None:
+        await _check_owner(session, request.owner_id)
+    payload = request.model_dump(mode="json")
+    created = enqueue(session, EXPORT_JOB, payload, organization_id=ctx.organization.id, created_by_id=ctx.user.id)
+    record(session, ctx, "deal.export_requested", "job", created.id, payload)
+    return created

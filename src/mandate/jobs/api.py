@@ -12,6 +12,7 @@ from mandate.jobs.models import Job, JobStatus
 from mandate.jobs.schemas import JobOut, StaffJobList, StaffJobOut
 from mandate.kit.errors import NotFound, responses
 from mandate.kit.session import DbSession
+from mandate.storage import DownloadLinks
 
 router = APIRouter(tags=["jobs"])
 STAFF_LIST_LIMIT = 200
@@ -34,8 +35,12 @@ def job_fields(job: Job, request: Request) -> dict[str, Any]:
 
 
 def download_url(job: Job, request: Request) -> str | None:
-    """Jobs that produce a file put {"file": {...}} in their result; the link is signed per request."""
-    return None
+    """Jobs that produce a file put {"file": {key, filename, content_type}} in their result."""
+    file = (job.result or {}).get("file")
+    if job.status != JobStatus.SUCCEEDED.value or not isinstance(file, dict):
+        return None
+    links: DownloadLinks = request.app.state.runtime.downloads
+    return links.signed_url(file["key"], filename=file["filename"], content_type=file["content_type"])
 
 
 @router.get("/api/jobs/{job_id}", response_model=JobOut, responses=responses(401, 404))

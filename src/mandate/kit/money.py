@@ -41,6 +41,11 @@ class Money:
     amount_minor: int
     currency: str
 
+    @property
+    def amount(self) -> Decimal:
+        """In major units, exact: 1234567 GBP pence is Decimal("12345.67")."""
+        return Decimal(self.amount_minor).scaleb(-CURRENCIES[self.currency])
+
     def format(self) -> str:
         exponent = CURRENCIES[self.currency]
         major = Decimal(self.amount_minor).scaleb(-exponent)
