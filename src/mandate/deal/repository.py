@@ -191,6 +191,10 @@ async def export_deals(session: AsyncSession, flt: DealFilter, *, limit: int) ->
     return [_summary(row) for row in (await session.execute(stmt)).all()]
 
 
+async def count_matching(session: AsyncSession, flt: DealFilter) -> int:
+    return int(await session.scalar(_apply_filter(select(func.count(Deal.id)), flt)) or 0)
+
+
 async def board_deals(session: AsyncSession, *, owner_id: uuid.UUID | None = None) -> list[DealSummary]:
     stmt = _summary_select().where(Deal.archived_at.is_(None)).order_by(Deal.updated_at.desc(), Deal.id)
     if owner_id:

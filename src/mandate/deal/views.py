@@ -39,6 +39,7 @@ templates.env.filters["initials"] = forms.initials
 
 # Errors a form re-renders itself; anything else (401/403/404/500) gets the error page.
 RECOVERABLE = frozenset({402, 409, 422})
+EXPORT_FILTERS = ("q", "stage", "owner", "archived")
 
 
 def _is_htmx(request: Request) -> bool:
@@ -203,6 +204,7 @@ async def deal_list(
         filtered=bool(filters["q"] or filters["stage"] or filters["owner"]),
         next_url=f"/deals/list?{urlencode({**query, 'cursor': results.next_cursor})}" if results.next_cursor else "",
         first_url=f"/deals/list?{urlencode(query)}" if cursor else "",
+        export_query=urlencode({k: v for k, v in query.items() if k in EXPORT_FILTERS and v}),
         owner_options=[("", "Anyone"), ("me", "Me"), *await _member_options(db)],
         stage_options=[("", "Any stage"), *forms.STAGE_OPTIONS],
         sort_options=[(s.value if s.value != "-updated_at" else "", label) for s, label in forms.SORT_LABELS.items()],

@@ -5,21 +5,25 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from mandate.authz.context import Caller
+from mandate.authz.roles import Permission
 from mandate.jobs import repository, service
+from mandate.jobs.api import job_fields
 from mandate.jobs.models import JobStatus
-from mandate.kit.errors import AppError
+from mandate.kit.errors import AppError, NotFound
 from mandate.kit.session import DbSession
 from mandate.staff.views import render_tab
-from mandate.web.deps import StaffPage
+from mandate.web.deps import OrgPage, StaffPage
 from mandate.web.flash import flash
 from mandate.web.formkit import rollback_page
+from mandate.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 100
+JOB_TITLES = {"deal.export": "Deal export"}
 
 
 @router.get("/staff/jobs")
@@ -30,6 +34,19 @@ async def jobs(page: StaffPage, db: DbSession, status: Annotated[str, Query(max_
     return render_tab(
         page, "jobs", "jobs/staff_jobs.html", jobs=rows, counts=counts, status=chosen, states=list(JobStatus)
     )
+
+
+@router.get("/jobs/{job_id}")
+async def job_page(job_id: uuid.UUID, pair: OrgPage, db: DbSession, request: Request) -> Response:
+    """A job of the caller's organization; htmx polls the status block until the job is finished."""
+    page, ctx = pair
+    ctx.require(Permission.ORG_READ)
+    job = await repository.get_for_org(db, job_id, ctx.organization.id)
+    if job is None:
+        raise NotFound("No such job in this organization")
+    context = page.context(job=job, title=JOB_TITLES.get(job.name, "Background job"), fields=job_fields(job, request))
+    polled = request.headers.get("hx-request") == "true"
+    return render(request, "jobs/job.html", context, block_name="status" if polled else None)
 
 
 @router.post("/staff/jobs/{job_id}/retry")

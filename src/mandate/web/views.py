@@ -22,9 +22,20 @@ def routers() -> list[APIRouter]:
     from mandate.account.views import router as account_views
     from mandate.audit.views import router as audit_views
     from mandate.billing.views import router as billing_views
+    from mandate.deal.export_views import router as deal_export_views
     from mandate.deal.views import router as deal_views
     from mandate.jobs.views import router as job_views
     from mandate.organization.views import router as organization_views
     from mandate.staff.views import router as staff_views
 
-    return [router, account_views, deal_views, organization_views, billing_views, audit_views, staff_views, job_views]
+    return [
+        router,
+        account_views,
+        deal_export_views,
+        deal_views,
+        organization_views,
+        billing_views,
+        audit_views,
+        staff_views,
+        job_views,
+    ]
