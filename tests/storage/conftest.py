@@ -87,7 +87,8 @@ def settings(settings: Settings, backend: StorageBackend, request: pytest.Fixtur
 @pytest.fixture
 async def started_app(app: Any) -> AsyncIterator[Any]:
     """The app after its startup ran (which creates the bucket when the settings ask for it)."""
-    async with LifespanManager(app):
+    # Generous limits: the first S3 call of a worker loads botocore's models on a busy machine.
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60):
         yield app
 
 

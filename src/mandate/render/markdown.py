@@ -1,4 +1,5 @@
-"""Markdown (CommonMark + tables, raw HTML off) -> the document model, for DOCX export.
+"""Markdown (CommonMark + tables, raw HTML off) -> sanitised HTML (for pages and PDF) or the
+document model (for DOCX).
 
 A thematic break (`---`) becomes a page break: documents have no other use for it and authors
 need a way to start a new page.
@@ -9,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import cache
 
+import nh3
 from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
 
@@ -30,6 +32,20 @@ from mandate.render.blocks import (
 @cache
 def _parser() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
+# nh3's defaults, plus the column alignment markdown-it writes on table cells.
+_CELL_ATTRIBUTES = {"th": {*nh3.ALLOWED_ATTRIBUTES["th"], "style"}, "td": {*nh3.ALLOWED_ATTRIBUTES["td"], "style"}}
+
+
+def markdown_to_html(text: str) -> str:
+    html = _parser().render(text)
+    return nh3.clean(
+        html,
+        attributes={**nh3.ALLOWED_ATTRIBUTES, **_CELL_ATTRIBUTES},
+        filter_style_properties={"text-align"},
+        url_schemes={"http", "https", "mailto", "data"},
+    )
 
 
 def markdown_to_document(text: str, *, title: str | None = None) -> Document:
