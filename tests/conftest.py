@@ -129,6 +129,7 @@ async def app(settings: Settings) -> AsyncIterator[object]:
 
     application = create_app(settings)
     yield application
+    await application.state.runtime.close()
     await application.state.engine.dispose()
 
 

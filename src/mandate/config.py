@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     login_failures_per_account: str = "10 per 15 minutes"
     login_attempts_per_ip: str = "60 per minute"
     seed_demo: bool = Field(default=True, description="Load demo data on first embedded start")
+    # Live updates (SSE): events kept per channel for replay, heartbeat and connection lifetime.
+    live_history: int = Field(default=1000, ge=1)
+    live_heartbeat_seconds: float = Field(default=15.0, gt=0)
+    live_max_connection_seconds: float = Field(default=600.0, gt=0)
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

@@ -8,10 +8,14 @@ already has instead of through globals.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mandate.config import Settings
+
+if TYPE_CHECKING:
+    from mandate.live.bus import LiveBus
 
 _RUNTIME_KEY = "runtime"
 
@@ -19,10 +23,16 @@ _RUNTIME_KEY = "runtime"
 @dataclass
 class Runtime:
     settings: Settings
+    live: LiveBus
+
+    async def close(self) -> None:
+        await self.live.close()
 
 
 def build_runtime(settings: Settings) -> Runtime:
-    return Runtime(settings=settings)
+    from mandate.live.bus import build_bus  # imported here: mandate.live imports this module
+
+    return Runtime(settings=settings, live=build_bus(settings))
 
 
 def attach(session: AsyncSession, runtime: Runtime) -> AsyncSession:
