@@ -331,11 +331,11 @@ async def _detail_context(
 async def deal_page(deal_id: str, request: Request, pair: OrgPage, db: DbSession) -> Response:
     page, ctx = pair
     parsed = _deal_id(deal_id)
-    if _is_htmx(request):  # a live refresh; a deal deleted meanwhile gets a notice (htmx swaps 2xx only)
+    if _is_htmx(request):  # a live refresh; a deal deleted meanwhile gets a notice the page swaps in
         try:
             context = await _detail_context(page, ctx, db, parsed)
         except NotFound:
-            return render(request, "deal/_gone.html", headers={"Vary": "HX-Request"})
+            return render(request, "deal/_gone.html", status_code=404, headers={"Vary": "HX-Request"})
         return render(request, "deal/detail.html", context, block_name="dealview", headers={"Vary": "HX-Request"})
     live_url = await stream_url(db, [deal_channel(parsed)])  # before the deal is read
     context = await _detail_context(page, ctx, db, parsed, live_url=live_url)

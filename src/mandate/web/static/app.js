@@ -54,6 +54,14 @@ function announceLiveChange(zone, message) {
   setTimeout(() => toast.remove(), 6000);
 }
 
+// A live refresh of something deleted meanwhile answers 404 with a notice to show in its place.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  if (event.detail.xhr.status === 404 && event.detail.elt.hasAttribute("data-swap-not-found")) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
+
 document.addEventListener("htmx:sseOpen", (event) => {
   const zone = event.target;
   const source = event.detail.source;
