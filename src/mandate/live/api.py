@@ -66,7 +66,7 @@ async def _listener(resolved: MaybeResolved) -> Listener:
         return Listener(caller, None)
 
 
-@router.get("/live", response_class=EventSourceResponse, responses=_STREAM_DOC)
+@router.get("/live", response_class=EventSourceResponse, responses=_STREAM_DOC, summary="Stream live updates")
 async def live(
     request: Request,
     resolved: MaybeResolved,
