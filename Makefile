@@ -51,6 +51,7 @@ fmt: setup
 bench: setup
 	$(BIN)/python -m bench.deals
 	$(BIN)/python -m bench.jobs
+	$(BIN)/python -m bench.live
 
 erd: setup
 	$(BIN)/python scripts/erd.py > docs/erd.md

@@ -130,6 +130,7 @@ async def app(settings: Settings) -> AsyncIterator[object]:
 
     application = create_app(settings)
     yield application
+    await application.state.runtime.close()
     await application.state.engine.dispose()
 
 

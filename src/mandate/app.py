@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -34,6 +33,7 @@ def _routers() -> list[object]:
     from mandate.billing.api import router as billing_api
     from mandate.deal.api import router as deal_api
     from mandate.jobs.api import router as jobs_api
+    from mandate.live.api import router as live_api
     from mandate.organization.api import router as organization_api
     from mandate.staff.api import router as staff_api
     from mandate.storage.views import router as storage_views
@@ -48,6 +48,7 @@ def _routers() -> list[object]:
         staff_api,
         jobs_api,
         storage_views,
+        live_api,
         *web_routers(),
     ]
 
@@ -64,7 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.run_jobs_in_process:
             queue.start_in_process()
         yield
-        await asyncio.to_thread(queue.stop_in_process)
+        await app.state.runtime.close()
         await engine.dispose()
 
     app = FastAPI(

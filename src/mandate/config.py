@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     s3_addressing_style: Literal["auto", "path", "virtual"] = "auto"
     s3_create_bucket: bool = False
     download_link_seconds: int = Field(default=300, ge=1, le=7 * 86400)
+    # Live updates (SSE): events kept per channel for replay, heartbeat and connection lifetime.
+    live_history: int = Field(default=1000, ge=1)
+    live_heartbeat_seconds: float = Field(default=15.0, gt=0)
+    live_max_connection_seconds: float = Field(default=600.0, gt=0)
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

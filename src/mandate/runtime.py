@@ -7,6 +7,7 @@ already has instead of through globals.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ from mandate.storage import DownloadLinks, Storage, build_storage
 
 if TYPE_CHECKING:
     from mandate.jobs.queue import JobQueue
+    from mandate.live.bus import LiveBus
 
 _RUNTIME_KEY = "runtime"
 
@@ -27,23 +29,33 @@ class Runtime:
     jobs: JobQueue
     storage: Storage
     downloads: DownloadLinks
+    live: LiveBus
 
     def for_worker_thread(self) -> Runtime:
-        """A copy for a job thread: services bound to an event loop are rebuilt, the rest shared."""
+        """A copy for a job thread. Every service is safe to share: the live bus keeps one Redis client
+        per event loop and the memory bus wakes readers on their own loop."""
         return replace(self)
+
+    async def close(self) -> None:
+        """On shutdown: stop the in-process job threads, then close the live bus."""
+        await asyncio.to_thread(self.jobs.stop_in_process)
+        await self.live.close()
 
 
 def build_runtime(settings: Settings) -> Runtime:
     from mandate.jobs.handlers import load_handlers
     from mandate.jobs.queue import JobQueue
     from mandate.jobs.worker import WorkerThreads
+    from mandate.live.bus import build_bus  # imported here: mandate.live imports this module
 
     load_handlers()
     queue = JobQueue(settings)
     downloads = DownloadLinks(
         settings.ensure_secret_key(), settings.base_url, default_seconds=settings.download_link_seconds
     )
-    runtime = Runtime(settings=settings, jobs=queue, storage=build_storage(settings), downloads=downloads)
+    runtime = Runtime(
+        settings=settings, jobs=queue, storage=build_storage(settings), downloads=downloads, live=build_bus(settings)
+    )
     queue.bind(WorkerThreads(runtime.for_worker_thread, pooled=not queue.immediate))
     return runtime
 

@@ -138,3 +138,24 @@ async def orgs(app: Any) -> AsyncIterator[OrgFactory]:
 async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
     async with client_for(app) as c:
         yield c
+
+
+class LiveCapture:
+    """What the app's live bus published on some channels since `watch` (after-commit events)."""
+
+    def __init__(self, app: Any) -> None:
+        self.bus = app.state.runtime.live
+        self.cursors: dict[str, str] = {}
+
+    async def watch(self, *channels: str) -> None:
+        self.cursors.update(await self.bus.positions(channels))
+
+    async def events(self) -> list[Any]:
+        """Everything published so far (requests publish before their response is sent)."""
+        found: list[Any] = await self.bus.read(self.cursors, 0)
+        return found
+
+
+@pytest.fixture
+def capture_live_events(app: Any) -> LiveCapture:
+    return LiveCapture(app)

@@ -14,6 +14,7 @@ from mandate.authz.roles import Permission
 from mandate.billing.entitlements import check_limit
 from mandate.billing.tiers import Limit
 from mandate.deal import repository
+from mandate.deal.live import announce
 from mandate.deal.models import Deal, Stage
 from mandate.deal.schemas import DealCreate, DealExportRequest, DealUpdate, MoneyIn
 from mandate.deal.tasks import EXPORT_JOB
@@ -30,12 +31,12 @@ class DealArchived(Conflict):
     title = "This deal is archived"
 
 
-async def _changed(
-    session: AsyncSession, ctx: OrgContext, action: str, deal_id: uuid.UUID, data: dict[str, Any]
-) -> None:
-    """Every deal change: its audit entry, and a new list version so cached lists are not reused."""
-    record(session, ctx, action, "deal", deal_id, data)
+async def _changed(session: AsyncSession, ctx: OrgContext, action: str, deal: Deal, data: dict[str, Any]) -> None:
+    """Every deal change: its audit entry, a new list version so cached lists are not reused, and
+    a live event for pages showing it (sent after the commit)."""
+    record(session, ctx, action, "deal", deal.id, data)
     await org_repo.bump_deals_version(session, [ctx.organization.id])
+    announce(session, ctx, deal.id, action.removeprefix("deal."), deal.name, deal.stage)
 
 
 async def get(session: AsyncSession, ctx: OrgContext, deal_id: uuid.UUID) -> Deal:
@@ -92,7 +93,7 @@ async def create(session: AsyncSession, ctx: OrgContext, data: DealCreate, *, ba
     )
     session.add(deal)
     await session.flush()
-    await _changed(session, ctx, "deal.created", deal.id, {"name": deal.name, "stage": deal.stage})
+    await _changed(session, ctx, "deal.created", deal, {"name": deal.name, "stage": deal.stage})
     return await get(session, ctx, deal.id)
 
 
@@ -152,6 +153,7 @@ async def update(
     if changes or stage_change:
         deal.updated_at = utcnow()
         await org_repo.bump_deals_version(session, [ctx.organization.id])
+        announce(session, ctx, deal.id, "updated" if changes else "moved", deal.name, deal.stage)
     await session.flush()
     return await get(session, ctx, deal.id)
 
@@ -165,7 +167,7 @@ async def archive(session: AsyncSession, ctx: OrgContext, deal_id: uuid.UUID) ->
     ctx.require(Permission.DEAL_WRITE)
     if not deal.archived:
         deal.archived_at = utcnow()
-        await _changed(session, ctx, "deal.archived", deal.id, {"name": deal.name})
+        await _changed(session, ctx, "deal.archived", deal, {"name": deal.name})
     return deal
 
 
@@ -176,14 +178,14 @@ async def restore(session: AsyncSession, ctx: OrgContext, deal_id: uuid.UUID, *,
         if Stage(deal.stage).is_open:
             await _check_open_limit(session, ctx, base_url)
         deal.archived_at = None
-        await _changed(session, ctx, "deal.restored", deal.id, {"name": deal.name})
+        await _changed(session, ctx, "deal.restored", deal, {"name": deal.name})
     return deal
 
 
 async def delete(session: AsyncSession, ctx: OrgContext, deal_id: uuid.UUID) -> None:
     deal = await get(session, ctx, deal_id)
     ctx.require(Permission.DEAL_DELETE)
-    await _changed(session, ctx, "deal.deleted", deal.id, {"name": deal.name})
+    await _changed(session, ctx, "deal.deleted", deal, {"name": deal.name})
     await session.delete(deal)
 
 

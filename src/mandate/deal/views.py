@@ -22,10 +22,12 @@ from mandate.billing.tiers import Limit, get_tier
 from mandate.deal import forms, repository, service
 from mandate.deal.forms import DealForm, field_errors
 from mandate.deal.history import timeline
+from mandate.deal.live import deal_channel
 from mandate.deal.models import Deal, Stage
 from mandate.kit.db import utcnow
 from mandate.kit.errors import AppError, LimitReached, NotFound, ValidationFailed
 from mandate.kit.session import DbSession
+from mandate.live import org_channel, stream_url
 from mandate.organization import repository as org_repo
 from mandate.web.deps import OrgPage, Page, safe_next
 from mandate.web.flash import flash
@@ -107,11 +109,23 @@ async def _board_context(page: Page, ctx: OrgContext, db: AsyncSession, owner: s
     )
 
 
+def _board_fragment(request: Request, context: dict[str, Any]) -> Response:
+    return render(request, "deal/board.html", {**context, "fragment": True}, block_name="board")
+
+
 @router.get("/deals")
 @router.get("/deals/board")
-async def board(pair: OrgPage, db: DbSession, owner: Annotated[str, Query(max_length=10)] = "") -> Response:
+async def board(
+    request: Request, pair: OrgPage, db: DbSession, owner: Annotated[str, Query(max_length=10)] = ""
+) -> Response:
     page, ctx = pair
-    return render(page.request, "deal/board.html", await _board_context(page, ctx, db, owner))
+    if _is_htmx(request):  # a live refresh: the board only
+        response = _board_fragment(request, await _board_context(page, ctx, db, owner))
+    else:
+        live_url = await stream_url(db, [org_channel(ctx.organization.id)])  # before the board is read
+        response = render(request, "deal/board.html", await _board_context(page, ctx, db, owner, live_url=live_url))
+    response.headers["Vary"] = "HX-Request"
+    return response
 
 
 @router.post("/deals/{deal_id}/move")
@@ -138,8 +152,7 @@ async def move(
             raise
         await _rollback(db, page)
         if htmx:  # htmx swaps 2xx only: the fragment carries the prompt
-            context = await _board_context(page, ctx, db, owner, error=error)
-            return render(request, "deal/board.html", context, block_name="board")
+            return _board_fragment(request, await _board_context(page, ctx, db, owner, error=error))
         if next.startswith("/deals/") and next != "/deals/board":
             context = await _detail_context(page, ctx, db, _deal_id(deal_id), error=error)
             return render(request, "deal/detail.html", context, status_code=error.status)
@@ -150,8 +163,7 @@ async def move(
     else:
         message = f"Moved {deal.name} from {Stage(before).label} to {target.label}."
     if htmx:
-        context = await _board_context(page, ctx, db, owner, moved_id=deal.id, message=message)
-        return render(request, "deal/board.html", context, block_name="board")
+        return _board_fragment(request, await _board_context(page, ctx, db, owner, moved_id=deal.id, message=message))
     default = "/deals?owner=me" if owner == "me" else "/deals"
     response = RedirectResponse(safe_next(next, default), status_code=303)
     flash(request, response, message)
@@ -318,9 +330,18 @@ async def _detail_context(
 
 
 @router.get("/deals/{deal_id}")
-async def deal_page(deal_id: str, pair: OrgPage, db: DbSession) -> Response:
+async def deal_page(deal_id: str, request: Request, pair: OrgPage, db: DbSession) -> Response:
     page, ctx = pair
-    return render(page.request, "deal/detail.html", await _detail_context(page, ctx, db, _deal_id(deal_id)))
+    parsed = _deal_id(deal_id)
+    if _is_htmx(request):  # a live refresh; a deal deleted meanwhile gets a notice the page swaps in
+        try:
+            context = await _detail_context(page, ctx, db, parsed)
+        except NotFound:
+            return render(request, "deal/_gone.html", status_code=404, headers={"Vary": "HX-Request"})
+        return render(request, "deal/detail.html", context, block_name="dealview", headers={"Vary": "HX-Request"})
+    live_url = await stream_url(db, [deal_channel(parsed)])  # before the deal is read
+    context = await _detail_context(page, ctx, db, parsed, live_url=live_url)
+    return render(request, "deal/detail.html", context, headers={"Vary": "HX-Request"})
 
 
 @router.post("/deals/{deal_id}/archive")
