@@ -133,7 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
     staff.set_defaults(func=cmd_create_staff)
     smoke = sub.add_parser("smoke", help="check a running deployment end to end")
     smoke.add_argument("--base-url", required=True, help="e.g. https://mandate.example.com")
-    smoke.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the event and the job")
+    smoke.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the export job")
+    smoke.add_argument("--event-timeout", type=float, default=10.0, help="seconds to wait for the live event")
     smoke.set_defaults(func=cmd_smoke)
     return parser
 
@@ -141,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_smoke(args: argparse.Namespace) -> int:
     from mandate.smoke import run_smoke
 
-    return 0 if run_smoke(args.base_url, timeout=args.timeout) else 1
+    return 0 if run_smoke(args.base_url, job_timeout=args.timeout, event_timeout=args.event_timeout) else 1
 
 
 def main(argv: list[str] | None = None) -> int:
