@@ -185,3 +185,9 @@ class TestSseParser:
         (event,) = self.feed('data: {"type": "deal.created", "id": "d1"}', "")
         assert "deal.created" in event.type_names()
         assert SseEvent("message", "not json", "").type_names() == {"message"}
+
+    def test_a_changed_event_names_its_action(self) -> None:
+        (event,) = self.feed("event: deal.changed", 'data: {"channel": "org:1", "data": {"action": "created"}}', "")
+        assert event.type_names() == {"deal.changed", "deal.created"}
+        (moved,) = self.feed("event: deal.changed", 'data: {"data": {"action": "moved"}}', "")
+        assert "deal.created" not in moved.type_names()

@@ -24,6 +24,7 @@ import httpx
 
 USER_AGENT = "mandate-smoke/1"
 POLL_SECONDS = 0.5
+CREATED = "deal.created"
 # Some servers subscribe a stream just after sending its headers; its first line proves it listens.
 FIRST_LINE_GRACE_SECONDS = 1.0
 
@@ -56,11 +57,15 @@ class SseEvent:
             return None
 
     def type_names(self) -> set[str]:
-        """The event's type as the `event:` field or a `type`/`event` key in its JSON data."""
+        """What the event says happened: its `event:` field, a `type`/`event` key in its JSON data, and
+        `<kind>.<action>` when a general event carries an action (`deal.changed` + `created`)."""
         names = {self.event}
         body = self.json()
-        if isinstance(body, dict):
-            names |= {str(body[k]) for k in ("type", "event") if k in body}
+        for part in (body, body.get("data") if isinstance(body, dict) else None):
+            if isinstance(part, dict):
+                names |= {str(part[k]) for k in ("type", "event") if k in part}
+                if "action" in part:
+                    names.add(f"{self.event.split('.')[0]}.{part['action']}")
         return names
 
 
@@ -258,11 +263,11 @@ class SmokeCheck:
         assert self.stream is not None
 
         def is_ours(event: SseEvent) -> bool:
-            return "deal.created" in event.type_names() and self.deal_id in event.data
+            return CREATED in event.type_names() and self.deal_id in event.data
 
         event = await self.stream.wait_for(is_ours, self.event_timeout)
         if event is None:
-            raise StepFailed(f"no deal.created event for {self.deal_id} within {self.event_timeout:.0f}s")
+            raise StepFailed(f"no {CREATED} event for {self.deal_id} within {self.event_timeout:.0f}s")
         return f"event {event.event!r} id {event.id or '-'}"
 
     async def start_export(self) -> str:

@@ -66,9 +66,10 @@ async def create_deal(request: Request) -> JSONResponse:
     deal_id = str(uuid.uuid4())
     deals[deal_id] = {"name": body["name"], "org": org}
     if FAULT != "event":
-        event = {"type": "deal.created", "deal": {"id": deal_id, "name": body["name"]}}
+        # The shape Mandate's live endpoint sends: a general `deal.changed` naming its action.
+        event = {"channel": f"org:{org}", "data": {"deal_id": deal_id, "action": "created", "name": body["name"]}}
         for queue in subscribers.get(f"org:{org}", []):
-            queue.put_nowait(f"id: 1\nevent: deal.created\ndata: {json.dumps(event)}\n\n")
+            queue.put_nowait(f"id: 1\nevent: deal.changed\ndata: {json.dumps(event)}\n\n")
     return JSONResponse({"id": deal_id, "name": body["name"]}, status_code=201)
 
 
@@ -88,8 +89,8 @@ async def live(request: Request) -> Response:
     subscribers.setdefault(channel, []).append(queue)
 
     async def stream() -> AsyncIterator[str]:
-        yield ": subscribed\n\n"
-        yield "event: heartbeat\ndata: {}\n\n"
+        yield "id: 0\nretry: 2000\n\n"
+        yield ": heartbeat\n\n"
         while True:
             yield await queue.get()
 
