@@ -65,12 +65,12 @@ pids+=($!)
 pids+=($!)
 
 ready=""
-for _ in $(seq 1 120); do
+for _ in $(seq 1 360); do
   if curl -fsS "$base/readyz" >/dev/null 2>&1; then ready=1; break; fi
   kill -0 "${pids[0]}" 2>/dev/null || { echo "mandate serve exited before it was ready"; exit 1; }
   sleep 0.5
 done
-[ -n "$ready" ] || { echo "$base/readyz did not answer 200 within 60s"; exit 1; }
+[ -n "$ready" ] || { echo "$base/readyz did not answer 200 within 180s"; exit 1; }
 
 echo "== mandate smoke --base-url $base"
 smoke=0
