@@ -6,14 +6,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from mandate.account.service import LoginPolicy
 from mandate.config import Settings, get_settings
 from mandate.deal.cache import ListCache
+from mandate.kit import metrics
 from mandate.kit.db import create_engine, create_session_factory
 from mandate.kit.logging import configure_logging
 from mandate.kit.middleware import RequestContextMiddleware
@@ -54,7 +55,7 @@ def _routers() -> list[object]:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or get_settings()
+    settings = (settings or get_settings()).check()
     configure_logging(settings.log_level, json=settings.log_json)
     engine = create_engine(settings.database_url)
 
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     limiter = RateLimiter(settings.redis_url or "memory://")
     app.state.login_policy = LoginPolicy(limiter, settings.login_failures_per_account, settings.login_attempts_per_ip)
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(metrics.MetricsMiddleware)
     install_error_handlers(app)
     for router in _routers():
         app.include_router(router)  # type: ignore[arg-type]
@@ -94,8 +96,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if (VENDOR_DIR / package).is_dir():  # optional: pages work as plain forms without htmx
             app.mount(f"/vendor/{mount}", StaticFiles(directory=VENDOR_DIR / package), name=f"vendor-{mount}")
     _add_health(app)
+    _add_metrics(app)
     _add_problem_schema(app)
     return app
+
+
+def _add_metrics(app: FastAPI) -> None:
+    @app.get("/metrics", include_in_schema=False)
+    def read_metrics(request: Request) -> Response:  # sync: reading the multiprocess files blocks
+        client = request.client.host if request.client else None
+        allowed = metrics.may_read(app.state.settings, request.headers.get("authorization", ""), client)
+        if allowed is None:
+            return PlainTextResponse("Not Found", status_code=404)
+        if not allowed:
+            return PlainTextResponse("Unauthorized", status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        return Response(metrics.exposition(), media_type=metrics.CONTENT_TYPE)
 
 
 def _add_health(app: FastAPI) -> None:

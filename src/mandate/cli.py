@@ -8,7 +8,9 @@ import getpass
 import secrets
 import sys
 
-from mandate.config import Mode, Settings, get_settings
+from mandate.config import ConfigurationError, Mode, Settings, get_settings
+
+EXIT_CONFIG = 78  # sysexits.h EX_CONFIG: the settings are wrong, retrying will not help
 
 
 def _migrate(settings: Settings) -> None:
@@ -49,7 +51,10 @@ def _print_logins(settings: Settings, *, serving: bool = True) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    settings = get_settings()
+    from mandate.kit.metrics import prepare_multiprocess_dir
+
+    settings = get_settings().check()
+    prepare_multiprocess_dir()
     if settings.mode is Mode.EMBEDDED:
         _migrate(settings)
         if settings.seed_demo:
@@ -69,7 +74,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(_args: argparse.Namespace) -> int:
-    _migrate(get_settings())
+    _migrate(get_settings().check())
     print("Database is at the latest migration.")
     return 0
 
@@ -114,9 +119,11 @@ def cmd_create_staff(args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     from mandate.kit.logging import configure_logging
+    from mandate.kit.metrics import prepare_multiprocess_dir
     from mandate.runtime import build_runtime
 
-    settings = get_settings()
+    settings = get_settings().check()
+    prepare_multiprocess_dir()
     configure_logging(settings.log_level, json=settings.log_json)
     runtime = build_runtime(settings)
     if runtime.jobs.immediate:
@@ -146,12 +153,27 @@ def build_parser() -> argparse.ArgumentParser:
     staff.add_argument("email")
     staff.add_argument("--name", default="Platform Staff")
     staff.set_defaults(func=cmd_create_staff)
+    smoke = sub.add_parser("smoke", help="check a running deployment end to end")
+    smoke.add_argument("--base-url", required=True, help="e.g. https://mandate.example.com")
+    smoke.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the export job")
+    smoke.add_argument("--event-timeout", type=float, default=10.0, help="seconds to wait for the live event")
+    smoke.set_defaults(func=cmd_smoke)
     return parser
+
+
+def cmd_smoke(args: argparse.Namespace) -> int:
+    from mandate.smoke import run_smoke
+
+    return 0 if run_smoke(args.base_url, job_timeout=args.timeout, event_timeout=args.event_timeout) else 1
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    result: int = args.func(args)
+    try:
+        result: int = args.func(args)
+    except ConfigurationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     return result
 
 

@@ -11,6 +11,10 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+MIN_SECRET_KEY_LENGTH = 32
+# Hosting platforms hand out plain `postgres://` URLs; the app talks to PostgreSQL through psycopg 3.
+_POSTGRES_SCHEMES = ("postgres://", "postgresql://")
+
 
 class Mode(StrEnum):
     EMBEDDED = "embedded"
@@ -20,6 +24,14 @@ class Mode(StrEnum):
 class StorageBackend(StrEnum):
     LOCAL = "local"
     S3 = "s3"
+
+
+class ConfigurationError(RuntimeError):
+    """Settings the chosen mode cannot run with; the message names every problem at once."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("Mandate cannot start in production mode:\n" + "\n".join(f"  - {p}" for p in problems))
 
 
 class Settings(BaseSettings):
@@ -58,9 +70,14 @@ class Settings(BaseSettings):
     live_heartbeat_seconds: float = Field(default=15.0, gt=0)
     live_max_connection_seconds: float = Field(default=600.0, gt=0)
 
+    metrics_token: str = Field(default="", description="Bearer token that may read /metrics")
+
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
-        if not self.database_url:
+        if self.database_url.startswith(_POSTGRES_SCHEMES):
+            self.database_url = "postgresql+psycopg://" + self.database_url.split("://", 1)[1]
+        # Production never falls back to a local file: an unset URL is reported by `check()`.
+        if not self.database_url and self.mode is Mode.EMBEDDED:
             self.database_url = f"sqlite+aiosqlite:///{self.data_dir / 'mandate.db'}"
         return self
 
@@ -69,6 +86,40 @@ class Settings(BaseSettings):
         if self.storage_backend is StorageBackend.S3 and not self.s3_bucket:
             raise ValueError("MANDATE_S3_BUCKET is required when MANDATE_STORAGE_BACKEND=s3")
         return self
+
+    def production_problems(self) -> list[str]:
+        """What production mode is missing; empty when the settings can serve."""
+        if self.mode is not Mode.PRODUCTION:
+            return []
+        return [p for p in (self._secret_problem(), self._database_problem(), self._redis_problem()) if p]
+
+    def check(self) -> Settings:
+        """Raise `ConfigurationError` naming every missing production setting."""
+        problems = self.production_problems()
+        if problems:
+            raise ConfigurationError(problems)
+        return self
+
+    def _secret_problem(self) -> str | None:
+        if not self.secret_key:
+            return "MANDATE_SECRET_KEY is not set (a random value of at least 32 characters)"
+        if len(self.secret_key) < MIN_SECRET_KEY_LENGTH:
+            return f"MANDATE_SECRET_KEY is too short ({len(self.secret_key)} characters; at least 32)"
+        return None
+
+    def _database_problem(self) -> str | None:
+        if not self.database_url:
+            return "MANDATE_DATABASE_URL is not set (postgresql://user:password@host:5432/name)"
+        if not self.database_url.startswith("postgresql+psycopg"):
+            return f"MANDATE_DATABASE_URL must be a PostgreSQL URL, not {self.database_url.split(':', 1)[0]}"
+        return None
+
+    def _redis_problem(self) -> str | None:
+        if not self.redis_url:
+            return "MANDATE_REDIS_URL is not set (redis://host:6379/0): processes share limits, jobs and events there"
+        if not self.redis_url.startswith(("redis://", "rediss://")):
+            return "MANDATE_REDIS_URL must start with redis:// or rediss://"
+        return None
 
     @property
     def is_sqlite(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVER_START_SECONDS = 60
+SERVER_START_SECONDS = 180  # several processes importing the app on a busy two-core machine
 
 
 def free_port() -> int:
@@ -42,9 +43,16 @@ def wait_until_healthy(url: str, process: subprocess.Popen[bytes], log_path: Pat
 @contextmanager
 def uvicorn_server(env: dict[str, str], port: int, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
     """Start `mandate.app:create_app` with `env`; stop it however the block ends."""
-    log_path.parent.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "uvicorn", "mandate.app:create_app", "--factory"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    with server_process(command, env, log_path) as process:
+        yield process
+
+
+@contextmanager
+def server_process(command: list[str], env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """Run a server command with `env` from the checkout; stop it however the block ends."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -52,7 +60,19 @@ def uvicorn_server(env: dict[str, str], port: int, log_path: Path) -> Iterator[s
     finally:
         process.terminate()
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=5)
+
+
+def mandate_command(*args: str) -> list[str]:
+    """The installed `mandate` script of this environment, as a deployment runs it."""
+    return [str(Path(sys.executable).with_name("mandate")), *args]
+
+
+def clean_env(**settings: str) -> dict[str, str]:
+    """This process's environment without any MANDATE_ or PROMETHEUS_ setting, plus `settings`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MANDATE_", "PROMETHEUS_"))}
+    env.update(settings)
+    return env

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mandate.jobs.models import Job, JobStatus
 from mandate.jobs.registry import get_spec
+from mandate.kit import metrics
 from mandate.kit.db import utcnow
 from mandate.kit.session import after_commit
 from mandate.kit.tenancy import current_organization
@@ -44,6 +45,7 @@ def enqueue(
 
     async def hand_to_queue() -> None:
         await queue.submit(job.id, delay=delay_seconds)
+        metrics.job_enqueued(name)
 
     after_commit(session, hand_to_queue)
     return job

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mandate.jobs.models import Job, JobStatus
 from mandate.jobs.registry import JobContext, JobFailed, JobResult, JobSpec, get_spec
+from mandate.kit import metrics
 from mandate.kit.db import utcnow
 from mandate.kit.logging import get_logger
 from mandate.kit.session import run_after_commit
@@ -57,6 +58,7 @@ async def run_job(factory: Factory, runtime: Runtime, job_id: uuid.UUID) -> str:
         log.warning("job_attempt_failed", job=claim.name, job_id=str(job_id), attempt=claim.attempt, exc_info=True)
         outcome = await _fail_or_retry(factory, runtime, claim, spec, exc)
     log.info("job_finished", job=claim.name, job_id=str(job_id), outcome=outcome, ms=_ms(started))
+    metrics.observe_job(claim.name, outcome, time.monotonic() - started)
     return outcome
 
 
