@@ -77,7 +77,9 @@ smoke=0
 .venv/bin/mandate smoke --base-url "$base" || smoke=$?
 
 others=0
-if curl -fsS -H "Authorization: Bearer $MANDATE_METRICS_TOKEN" "$base/metrics" | grep -q '^mandate_http_requests_total{.*route="/api/deals"'; then
+# Read the whole page first: `grep -q` stops early and would break curl's pipe under pipefail.
+exposition="$(curl -fsS -H "Authorization: Bearer $MANDATE_METRICS_TOKEN" "$base/metrics" || true)"
+if grep -q '^mandate_http_requests_total{.*route="/api/deals"' <<<"$exposition"; then
   echo "PASS  metrics: /metrics counts the smoke's requests across the web workers"
 else
   echo "FAIL  metrics: /metrics does not count POST /api/deals"; others=1

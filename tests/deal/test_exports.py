@@ -90,6 +90,14 @@ class TestDealExport:
         assert_validation(await org.owner.client.post("/api/deals/exports", json={"format": "pdf"}), "format")
         assert_validation(await org.owner.client.post("/api/deals/exports", json={"colour": "red"}), "colour")
 
+    async def test_no_body_exports_every_active_deal_as_csv(self, orgs: OrgFactory) -> None:
+        org = await orgs.create(roles=("owner",))
+        await create_deal(org.owner.client, name="Project Plain", target_company="Plain Ltd")
+        started = await org.owner.client.post("/api/deals/exports")
+        assert started.status_code == 202
+        job = (await org.owner.client.get(started.json()["poll_url"])).json()
+        assert (job["result"]["rows"], job["result"]["file"]["content_type"]) == (1, "text/csv; charset=utf-8")
+
     async def test_anonymous_is_401(self, client: httpx.AsyncClient) -> None:
         assert_problem(await client.post("/api/deals/exports", json={}), 401, "not_authenticated")
 

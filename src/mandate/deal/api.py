@@ -71,9 +71,10 @@ async def create_deal(body: DealCreate, ctx: CurrentOrg, db: DbSession, request:
 
 
 @router.post("/exports", status_code=202, response_model=JobAccepted, responses=responses(401, 403, 422))
-async def export_deals(body: DealExportRequest, ctx: CurrentOrg, db: DbSession) -> JobAccepted:
-    """Start a CSV or Excel export of the deals matching the filters; poll the job for the file."""
-    created = await service.start_export(db, ctx, body)
+async def export_deals(ctx: CurrentOrg, db: DbSession, body: DealExportRequest | None = None) -> JobAccepted:
+    """Start a CSV or Excel export of the deals matching the filters (no body: every active deal as CSV);
+    poll the job for the file."""
+    created = await service.start_export(db, ctx, body or DealExportRequest())
     return JobAccepted(job_id=created.id, status=JobStatus.QUEUED, poll_url=f"/api/jobs/{created.id}")
 
 
