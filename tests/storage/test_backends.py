@@ -33,7 +33,10 @@ BAD_KEYS = [
 
 
 async def collect(storage: Storage, key: str, chunk_size: int) -> list[bytes]:
-    return [chunk async for chunk in storage.stream(key, chunk_size=chunk_size)]
+    opened = await storage.open(key, chunk_size=chunk_size)
+    chunks = [chunk async for chunk in opened.chunks]
+    assert opened.size == sum(len(c) for c in chunks)
+    return chunks
 
 
 class TestStorageBackends:
@@ -67,35 +70,40 @@ class TestStorageBackends:
         assert all(len(c) <= 1024 * 1024 for c in chunks)
         assert await storage.size("exports/big.bin") == len(data)
 
+    async def test_an_open_file_reads_whole_while_the_key_is_overwritten(self, storage: Storage) -> None:
+        old, new = b"o" * 300_000, b"n" * 1000
+        await storage.put_bytes("report.pdf", old, content_type="application/pdf")
+        opened = await storage.open("report.pdf", chunk_size=64 * 1024)
+        await storage.put_bytes("report.pdf", new, content_type="application/pdf")
+        assert opened.size == len(old)
+        assert b"".join([c async for c in opened.chunks]) == old
+        assert await storage.read("report.pdf") == new
+
     async def test_delete(self, storage: Storage) -> None:
         await storage.put_bytes("gone.txt", b"x", content_type="text/plain")
         await storage.delete("gone.txt")
         assert not await storage.exists("gone.txt")
         await storage.delete("gone.txt")  # deleting twice is not an error
 
-    @pytest.mark.parametrize("operation", ["read", "size", "stream"])
+    @pytest.mark.parametrize("operation", ["read", "size", "open"])
     async def test_missing_key_is_object_not_found(self, storage: Storage, operation: str) -> None:
         with pytest.raises(ObjectNotFound):
-            if operation == "stream":
-                await collect(storage, "never/written.txt", 1024)
-            else:
-                await getattr(storage, operation)("never/written.txt")
+            await getattr(storage, operation)("never/written.txt")
 
     @pytest.mark.parametrize("key", BAD_KEYS, ids=range(len(BAD_KEYS)))
     async def test_unsafe_keys_are_rejected_on_every_operation(self, storage: Storage, key: str) -> None:
         with pytest.raises(InvalidKey):
             await storage.put_bytes(key, b"x", content_type="text/plain")
-        for operation in ("read", "size", "exists", "delete"):
+        for operation in ("read", "open", "size", "exists", "delete"):
             with pytest.raises(InvalidKey):
                 await getattr(storage, operation)(key)
-        with pytest.raises(InvalidKey):
-            await collect(storage, key, 1024)
 
     async def test_a_directory_is_not_a_file(self, storage: Storage) -> None:
         await storage.put_bytes("folder/inside.txt", b"x", content_type="text/plain")
         assert not await storage.exists("folder")
-        with pytest.raises(ObjectNotFound):
-            await storage.read("folder")
+        for operation in ("read", "open", "size"):
+            with pytest.raises(ObjectNotFound):
+                await getattr(storage, operation)("folder")
 
 
 @pytest.mark.parametrize("backend", [StorageBackend.LOCAL], ids=["local"])

@@ -4,7 +4,7 @@ Files leave the app only through short-lived signed download links (`DownloadLin
 `GET /files/{token}` (`storage.views`).
 """
 
-from mandate.storage.base import InvalidKey, ObjectNotFound, Storage, StorageError, check_key
+from mandate.storage.base import InvalidKey, ObjectNotFound, OpenedFile, Storage, StorageError, check_key
 from mandate.storage.factory import build_storage
 from mandate.storage.links import Download, DownloadLinks
 
@@ -13,6 +13,7 @@ __all__ = [
     "DownloadLinks",
     "InvalidKey",
     "ObjectNotFound",
+    "OpenedFile",
     "Storage",
     "StorageError",
     "build_storage",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -35,6 +36,14 @@ def check_key(key: str) -> str:
     return key
 
 
+@dataclass(frozen=True)
+class OpenedFile:
+    """A file being read: its size, and its content in chunks (the handle closes when they end)."""
+
+    size: int
+    chunks: AsyncIterator[bytes]
+
+
 class Storage(Protocol):
     """Bytes under keys. Writing a key that exists replaces it; deleting a missing key is fine."""
 
@@ -48,8 +57,8 @@ class Storage(Protocol):
 
     async def read(self, key: str) -> bytes: ...
 
-    def stream(self, key: str, *, chunk_size: int = CHUNK_SIZE) -> AsyncIterator[bytes]:
-        """The content in chunks; raises ObjectNotFound on first iteration when missing."""
+    async def open(self, key: str, *, chunk_size: int = CHUNK_SIZE) -> OpenedFile:
+        """Start reading a (large) file in chunks; raises ObjectNotFound at once when missing."""
 
     async def size(self, key: str) -> int: ...
 

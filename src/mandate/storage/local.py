@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import BinaryIO
 
-from mandate.storage.base import CHUNK_SIZE, InvalidKey, ObjectNotFound, check_key
+from mandate.storage.base import CHUNK_SIZE, InvalidKey, ObjectNotFound, OpenedFile, check_key
 
 
 class LocalStorage:
@@ -52,17 +52,14 @@ class LocalStorage:
         except (FileNotFoundError, IsADirectoryError):
             raise ObjectNotFound(key) from None
 
-    async def stream(self, key: str, *, chunk_size: int = CHUNK_SIZE) -> AsyncIterator[bytes]:
+    async def open(self, key: str, *, chunk_size: int = CHUNK_SIZE) -> OpenedFile:
         path = self.path_for(key)
         try:
             f = await asyncio.to_thread(path.open, "rb")
         except (FileNotFoundError, IsADirectoryError):
             raise ObjectNotFound(key) from None
-        try:
-            while chunk := await asyncio.to_thread(f.read, chunk_size):
-                yield chunk
-        finally:
-            f.close()
+        # The size of the handle we read, not of the path: a concurrent overwrite renames a new file in.
+        return OpenedFile(os.fstat(f.fileno()).st_size, _chunks(f, chunk_size))
 
     async def size(self, key: str) -> int:
         path = self.path_for(key)
@@ -80,6 +77,14 @@ class LocalStorage:
     async def delete(self, key: str) -> None:
         path = self.path_for(key)
         await asyncio.to_thread(path.unlink, missing_ok=True)
+
+
+async def _chunks(f: BinaryIO, chunk_size: int) -> AsyncIterator[bytes]:
+    try:
+        while chunk := await asyncio.to_thread(f.read, chunk_size):
+            yield chunk
+    finally:
+        f.close()
 
 
 def _replace(path: Path, write: Callable[[BinaryIO], object]) -> None:

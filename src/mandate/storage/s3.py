@@ -9,10 +9,18 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from mandate.storage.base import CHUNK_SIZE, ObjectNotFound, check_key
+from mandate.storage.base import CHUNK_SIZE, ObjectNotFound, OpenedFile, check_key
 
 _MISSING = {"404", "NoSuchKey", "NotFound"}
 _ALREADY_MINE = {"BucketAlreadyOwnedByYou", "BucketAlreadyExists"}
+
+
+async def _chunks(body: Any, chunk_size: int) -> AsyncIterator[bytes]:
+    try:
+        while chunk := await asyncio.to_thread(body.read, chunk_size):
+            yield chunk
+    finally:
+        body.close()
 
 
 def _error_code(exc: ClientError) -> str:
@@ -80,13 +88,9 @@ class S3Storage:
         finally:
             body.close()
 
-    async def stream(self, key: str, *, chunk_size: int = CHUNK_SIZE) -> AsyncIterator[bytes]:
-        body = (await self._get(key))["Body"]
-        try:
-            while chunk := await asyncio.to_thread(body.read, chunk_size):
-                yield chunk
-        finally:
-            body.close()
+    async def open(self, key: str, *, chunk_size: int = CHUNK_SIZE) -> OpenedFile:
+        response = await self._get(key)
+        return OpenedFile(int(response["ContentLength"]), _chunks(response["Body"], chunk_size))
 
     async def size(self, key: str) -> int:
         try:

@@ -40,13 +40,13 @@ async def download_file(request: Request, token: str) -> Response:
     if download is None:
         return _refuse(request, DownloadLinkInvalid("Ask for a new link: download links last a few minutes"))
     try:
-        size = await runtime.storage.size(download.key)
+        opened = await runtime.storage.open(download.key)
     except ObjectNotFound:
         return _refuse(request, NotFound("This file no longer exists"))
     headers = {
         "Content-Disposition": content_disposition(download.filename),
-        "Content-Length": str(size),
+        "Content-Length": str(opened.size),
         "Cache-Control": "private, no-store",
         "X-Content-Type-Options": "nosniff",
     }
-    return StreamingResponse(runtime.storage.stream(download.key), media_type=download.content_type, headers=headers)
+    return StreamingResponse(opened.chunks, media_type=download.content_type, headers=headers)
