@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-HANDLER_MODULES: tuple[str, ...] = ()
+HANDLER_MODULES: tuple[str, ...] = ("mandate.mail.tasks",)
 
 
 def load_handlers() -> None:
