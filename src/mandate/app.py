@@ -33,11 +33,12 @@ def _routers() -> list[object]:
     from mandate.audit.api import router as audit_api
     from mandate.billing.api import router as billing_api
     from mandate.deal.api import router as deal_api
+    from mandate.mail.api import router as mail_api
     from mandate.organization.api import router as organization_api
     from mandate.staff.api import router as staff_api
     from mandate.web.views import routers as web_routers
 
-    return [account_api, organization_api, deal_api, audit_api, billing_api, staff_api, *web_routers()]
+    return [account_api, organization_api, deal_api, audit_api, billing_api, staff_api, mail_api, *web_routers()]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -51,7 +51,9 @@ class TestCompose:
     async def test_attachments_are_stored_with_the_message(self, app: Any) -> None:
         ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"
         attachments = [Attachment.calendar("../../event.ics", ics), Attachment.pdf("agenda.pdf", b"%PDF-1.4 tiny")]
-        await compose_now(app, template="mail/email/notice", to="ana@example.com", context=NOTICE, attachments=attachments)
+        await compose_now(
+            app, template="mail/email/notice", to="ana@example.com", context=NOTICE, attachments=attachments
+        )
         [message] = await outbox(app)
         stored = [(a.filename, a.content_type, a.size) for a in message.attachments]
         assert stored == [
@@ -62,7 +64,9 @@ class TestCompose:
     async def test_oversized_attachments_are_refused(self, app: Any) -> None:
         big = Attachment("big.bin", b"x" * (10 * 1024 * 1024 + 1))
         with pytest.raises(ValueError, match="attachments exceed"):
-            await compose_now(app, template="mail/email/notice", to="ana@example.com", context=NOTICE, attachments=[big])
+            await compose_now(
+                app, template="mail/email/notice", to="ana@example.com", context=NOTICE, attachments=[big]
+            )
         assert await outbox(app) == []
 
     async def test_a_missing_template_variable_is_an_error_not_a_blank(self, app: Any) -> None:

@@ -22,7 +22,8 @@ from tests.mail.conftest import compose_now, send_jobs
 
 pytestmark = pytest.mark.anyio
 NOTICE = {"title": "Your deal room is ready", "paragraphs": ["Documents are uploaded."], "action_url": None}
-ICS = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:x@mandate\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+ICS = "\r\n".join(["BEGIN:VCALENDAR", "VERSION:2.0", "METHOD:REQUEST", "BEGIN:VEVENT", "UID:x@mandate", "END:VEVENT"])
+ICS += "\r\nEND:VCALENDAR\r\n"
 
 
 @pytest.fixture
@@ -85,7 +86,9 @@ class TestDelivery:
             "text/calendar",
             "application/pdf",
         ]
-        text, html = (part for part in mime.walk() if part.get_content_maintype() == "text" and not part.is_attachment())
+        text, html = (
+            part for part in mime.walk() if part.get_content_maintype() == "text" and not part.is_attachment()
+        )
         assert "Documents are uploaded." in text.get_content() and "<html" in html.get_content()
         ics, pdf = mime.iter_attachments()
         assert (ics.get_filename(), ics.get_param("method"), ics.get_content_charset()) == (
@@ -171,7 +174,10 @@ class TestRefusals:
         await compose_now(app, template="mail/email/notice", to="ghost@example.com", context=NOTICE)
         [message] = await outbox(app)
         assert message.status == "failed"
-        assert message.last_error == "The mail server refused the recipient (ghost@example.com: 550 5.1.1 No such user here)"
+        assert (
+            message.last_error
+            == "The mail server refused the recipient (ghost@example.com: 550 5.1.1 No such user here)"
+        )
         assert smtp_server.received == []
 
     async def test_the_last_attempt_fails_the_message(self, app: Any, smtp_server: SmtpServer) -> None:

@@ -26,6 +26,7 @@ TABS = (
     ("organizations", "Organizations", "/staff"),
     ("users", "Users", "/staff/users"),
     ("audit", "Audit log", "/staff/audit"),
+    ("mailbox", "Mailbox", "/staff/mailbox"),
 )
 
 

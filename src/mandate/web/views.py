@@ -23,7 +23,8 @@ def routers() -> list[APIRouter]:
     from mandate.audit.views import router as audit_views
     from mandate.billing.views import router as billing_views
     from mandate.deal.views import router as deal_views
+    from mandate.mail.views import router as mail_views
     from mandate.organization.views import router as organization_views
     from mandate.staff.views import router as staff_views
 
-    return [router, account_views, deal_views, organization_views, billing_views, audit_views, staff_views]
+    return [router, account_views, deal_views, organization_views, billing_views, audit_views, staff_views, mail_views]
