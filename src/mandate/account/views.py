@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from mandate.account.api import begin_browser_session, login_user
 from mandate.account.cookies import clear_session_cookies
 from mandate.account.flows import sign_up
+from mandate.account.reset_views import router as reset_router
 from mandate.account.service import change_password, end_other_sessions, end_session, update_profile
 from mandate.audit.service import record
 from mandate.authz.context import OrgContext
@@ -25,6 +26,7 @@ from mandate.web.formkit import rollback_page
 from mandate.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+router.include_router(reset_router)
 
 
 def field_errors(error: AppError) -> dict[str, str]:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import importlib
 
-HANDLER_MODULES: tuple[str, ...] = ("mandate.mail.tasks",)
+HANDLER_MODULES: tuple[str, ...] = (
+    "mandate.mail.tasks",
+    "mandate.account.tasks",
+)
 
 
 def load_handlers() -> None:
