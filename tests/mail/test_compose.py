@@ -143,3 +143,14 @@ class TestNotifications:
         with pytest.raises(ValueError, match=problem):
             await compose_now(app, template="mail/email/notice", to="ana@example.com", context=NOTICE, **kwargs)
         assert await outbox(app) == []
+
+
+class TestSettings:
+    def test_mail_from_must_hold_an_address(self) -> None:
+        from pydantic import ValidationError
+
+        from mandate.config import Settings
+
+        assert Settings(mail_from="Deals Desk <deals@example.com>").mail_from == "Deals Desk <deals@example.com>"
+        with pytest.raises(ValidationError, match="mail_from must be an address"):
+            Settings(mail_from="Deals Desk")

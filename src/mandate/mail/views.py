@@ -11,6 +11,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
+from mandate.account import repository as account_repo
 from mandate.account.models import User
 from mandate.kit.errors import NotFound, ValidationFailed
 from mandate.kit.pagination import Cursor, decode_cursor, encode_cursor
@@ -154,7 +155,7 @@ async def _target(db: DbSession, page: Page, token: str) -> tuple[User, str] | N
     found = read_unsubscribe(page.request.app.state.settings, token)
     if found is None or found.category not in CATEGORIES_BY_KEY:
         return None
-    user = await db.get(User, found.user_id)
+    user = await account_repo.get_user(db, found.user_id)
     return (user, found.category) if user is not None else None
 
 
