@@ -95,6 +95,18 @@ class TestMailbox:
         other = await _notice(app, "ben@example.com")
         assert (await c.get(f"/staff/mailbox/{other}/attachments/{message.attachments[0].id}")).status_code == 404
 
+    async def test_the_list_costs_the_same_for_many_messages(
+        self, app: Any, orgs: OrgFactory, assert_query_count: Any
+    ) -> None:
+        c = await browser(orgs, await make_staff(app))
+        await _notice(app, "ana@example.com", attachments=[Attachment.pdf("a.pdf", b"%PDF")])
+        with assert_query_count.expect(4):
+            assert (await c.get("/staff/mailbox")).status_code == 200
+        for n in range(5):
+            await _notice(app, f"reader{n}@example.com", attachments=[Attachment.pdf("a.pdf", b"%PDF")])
+        with assert_query_count.expect(4):
+            assert (await c.get("/staff/mailbox")).status_code == 200
+
     async def test_unknown_message_is_404(self, app: Any, orgs: OrgFactory) -> None:
         c = await browser(orgs, await make_staff(app))
         assert (await c.get("/staff/mailbox/00000000-0000-0000-0000-000000000000")).status_code == 404
