@@ -22,7 +22,7 @@ from mandate.config import Settings
 from mandate.migrate import upgrade
 from mandate.models import Base
 
-pytest_plugins = ["tests.helpers.fixtures"]
+pytest_plugins = ["tests.helpers.fixtures", "tests.helpers.mail"]
 
 PG_URL = os.environ.get("MANDATE_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("MANDATE_TEST_REDIS_URL", "")

@@ -35,6 +35,7 @@ def _routers() -> list[object]:
     from mandate.deal.api import router as deal_api
     from mandate.jobs.api import router as jobs_api
     from mandate.live.api import router as live_api
+    from mandate.mail.api import router as mail_api
     from mandate.organization.api import router as organization_api
     from mandate.staff.api import router as staff_api
     from mandate.storage.views import router as storage_views
@@ -50,6 +51,7 @@ def _routers() -> list[object]:
         jobs_api,
         storage_views,
         live_api,
+        mail_api,
         *web_routers(),
     ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from email.utils import parseaddr
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -71,6 +72,17 @@ class Settings(BaseSettings):
     live_max_connection_seconds: float = Field(default=600.0, gt=0)
 
     metrics_token: str = Field(default="", description="Bearer token that may read /metrics")
+    mail_backend: Literal["outbox", "smtp"] = Field(default="outbox", description="outbox keeps mail in the DB")
+    mail_from: str = Field(default="Mandate <no-reply@mandate.example>", description="From header, with display name")
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_timeout_seconds: float = Field(default=30, gt=0)
+    password_reset_minutes: int = Field(default=60, ge=5, le=24 * 60)
+    password_resets_per_email: str = "5 per hour"
+    password_resets_per_ip: str = "30 per hour"
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
@@ -79,6 +91,8 @@ class Settings(BaseSettings):
         # Production never falls back to a local file: an unset URL is reported by `check()`.
         if not self.database_url and self.mode is Mode.EMBEDDED:
             self.database_url = f"sqlite+aiosqlite:///{self.data_dir / 'mandate.db'}"
+        if "@" not in parseaddr(self.mail_from)[1]:
+            raise ValueError("mail_from must be an address, optionally with a name: 'Mandate <no-reply@example.com>'")
         return self
 
     @model_validator(mode="after")

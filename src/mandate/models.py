@@ -5,6 +5,7 @@ from mandate.audit.models import AuditEntry
 from mandate.deal.models import Deal
 from mandate.jobs.models import Job
 from mandate.kit.db import Base
+from mandate.mail.models import MailAttachment, MailMessage, NotificationPreference
 from mandate.organization.models import ApiToken, Invitation, Membership, Organization
 
 __all__ = [
@@ -14,7 +15,10 @@ __all__ = [
     "Deal",
     "Invitation",
     "Job",
+    "MailAttachment",
+    "MailMessage",
     "Membership",
+    "NotificationPreference",
     "Organization",
     "User",
     "UserSession",

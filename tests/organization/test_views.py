@@ -168,7 +168,7 @@ class TestInvitations:
         assert response.status_code == 303
         page = await c.get(response.headers["location"])
         assert page.status_code == 200
-        assert "Send this link to new.person@example.com" in page.text
+        assert "Invitation emailed to new.person@example.com" in page.text
         assert re.search(r'value="http://testserver/invitations/accept\?token=[^"]+"', page.text)
         assert "Copy link" in page.text
 

@@ -8,12 +8,16 @@ from mandate.account import service
 from mandate.account.cookies import clear_session_cookies, set_session_cookies
 from mandate.account.flows import sign_up
 from mandate.account.models import User
+from mandate.account.reset import ResetPolicy, request_reset, reset_password
 from mandate.account.schemas import (
     Entitlements,
     LoginIn,
     MeOut,
     OrganizationOut,
     PasswordChangeIn,
+    PasswordResetConfirmIn,
+    PasswordResetIn,
+    PasswordResetRequested,
     SignupIn,
     SignupOut,
     TokenLoginIn,
@@ -40,6 +44,7 @@ from mandate.organization.models import Membership, Organization
 from mandate.organization.service import create_token
 
 router = APIRouter(prefix="/api", tags=["auth"])
+RESET_ANSWER = "If an account uses this email, a link to reset its password is on its way."
 
 
 def user_out(user: User) -> UserOut:
@@ -50,13 +55,13 @@ def org_out(org: Organization) -> OrganizationOut:
     return OrganizationOut(id=org.id, slug=org.slug, name=org.name, tier=org.tier)
 
 
-def _ip(request: Request) -> str:
+def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
 async def login_user(request: Request, db: DbSession, email: str, password: str) -> User:
     return await service.authenticate(
-        db, request.app.state.login_policy, email=email, password=password, ip=_ip(request)
+        db, request.app.state.login_policy, email=email, password=password, ip=client_ip(request)
     )
 
 
@@ -67,7 +72,7 @@ async def begin_browser_session(
         db,
         user,
         days=request.app.state.settings.session_days,
-        ip=_ip(request),
+        ip=client_ip(request),
         user_agent=request.headers.get("user-agent"),
         organization_id=org.id if org else None,
     )
@@ -153,6 +158,29 @@ async def change_password(
             token=caller.token,
         )
         record(db, ctx, "account.password_changed", "user", caller.user.id)
+    return Response(status_code=204)
+
+
+def reset_policy(request: Request) -> ResetPolicy:
+    settings = request.app.state.settings
+    limiter = request.app.state.login_policy.limiter
+    return ResetPolicy(limiter, settings.password_resets_per_email, settings.password_resets_per_ip)
+
+
+@router.post(
+    "/auth/password-reset", status_code=202, response_model=PasswordResetRequested, responses=responses(422, 429)
+)
+async def request_password_reset(body: PasswordResetIn, request: Request, db: DbSession) -> PasswordResetRequested:
+    """Emails a reset link if the account exists; the answer is the same either way."""
+    request_reset(db, reset_policy(request), email=body.email, ip=client_ip(request))
+    return PasswordResetRequested(detail=RESET_ANSWER)
+
+
+@router.post("/auth/password-reset/confirm", status_code=204, responses=responses(400, 422))
+async def confirm_password_reset(body: PasswordResetConfirmIn, request: Request, db: DbSession) -> Response:
+    """Sets the new password and logs out every session; log in again with the new password."""
+    user = await reset_password(db, request.app.state.settings, token=body.token, password=body.password)
+    service.clear_login_failures(request.app.state.login_policy, user.email)
     return Response(status_code=204)
 
 

@@ -29,6 +29,19 @@ class PasswordChangeIn(BaseModel):
     new_password: str = Field(max_length=256)
 
 
+class PasswordResetIn(BaseModel):
+    email: str = Field(max_length=254)
+
+
+class PasswordResetRequested(BaseModel):
+    detail: str
+
+
+class PasswordResetConfirmIn(BaseModel):
+    token: str = Field(max_length=600, description="The token from the emailed link")
+    password: str = Field(max_length=256)
+
+
 class UserOut(BaseModel):
     id: uuid.UUID
     email: str

@@ -97,6 +97,11 @@ async def authenticate(session: AsyncSession, policy: LoginPolicy, *, email: str
     return user
 
 
+def clear_login_failures(policy: LoginPolicy, email: str) -> None:
+    """A successful password reset proves the owner: lift a lock earlier failures put on the email."""
+    policy.limiter.clear(policy.failures_per_account, "login-account", email.strip().lower()[:254])
+
+
 async def start_session(
     session: AsyncSession,
     user: User,

@@ -10,11 +10,14 @@ from fastapi.responses import RedirectResponse, Response
 from mandate.account.api import begin_browser_session, login_user
 from mandate.account.cookies import clear_session_cookies
 from mandate.account.flows import sign_up
+from mandate.account.reset_views import router as reset_router
 from mandate.account.service import change_password, end_other_sessions, end_session, update_profile
 from mandate.audit.service import record
 from mandate.authz.context import OrgContext
 from mandate.kit.errors import AppError, ValidationFailed
 from mandate.kit.session import DbSession
+from mandate.mail.categories import CATEGORIES
+from mandate.mail.preferences import preferences_of, update_preferences
 from mandate.organization import repository as org_repo
 from mandate.web.deps import Page, PageDep, SameOrigin, UserPage, safe_next
 from mandate.web.flash import flash
@@ -23,6 +26,7 @@ from mandate.web.formkit import rollback_page
 from mandate.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+router.include_router(reset_router)
 
 
 def field_errors(error: AppError) -> dict[str, str]:
@@ -113,14 +117,16 @@ async def logout(request: Request, page: PageDep, next: Annotated[str, Form(max_
 # Account settings ------------------------------------------------------------------------
 
 
-def _settings_page(
+async def _settings_page(
     page: Page,
+    db: DbSession,
     *,
     profile: dict[str, str] | None = None,
     profile_errors: dict[str, str] | None = None,
     password_errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
+    chosen = await preferences_of(db, page.user.id)
     return render(
         page.request,
         "account/settings.html",
@@ -128,6 +134,7 @@ def _settings_page(
             profile=profile or {"full_name": page.user.full_name},
             profile_errors=profile_errors or {},
             password_errors=password_errors or {},
+            notifications=[(c, chosen[c.key]) for c in CATEGORIES],
         ),
         status_code=status_code,
     )
@@ -142,8 +149,8 @@ def _audit(db: DbSession, page: Page, action: str, data: dict[str, Any] | None =
 
 
 @router.get("/settings/account")
-async def account_settings(page: UserPage) -> Response:
-    return _settings_page(page)
+async def account_settings(page: UserPage, db: DbSession) -> Response:
+    return await _settings_page(page, db)
 
 
 @router.post("/settings/account")
@@ -154,8 +161,8 @@ async def account_update_profile(
         changes = await update_profile(db, page.user, full_name=full_name)
     except AppError as error:
         await rollback_page(db, page)
-        return _settings_page(
-            page, profile={"full_name": full_name}, profile_errors=field_errors(error), status_code=error.status
+        return await _settings_page(
+            page, db, profile={"full_name": full_name}, profile_errors=field_errors(error), status_code=error.status
         )
     if changes:
         _audit(db, page, "account.profile_updated", changes)
@@ -178,11 +185,30 @@ async def account_change_password(
             raise ValidationFailed.field("confirm_password", "The two new passwords do not match")
     except AppError as error:
         await rollback_page(db, page)
-        return _settings_page(page, password_errors=field_errors(error), status_code=error.status)
+        return await _settings_page(page, db, password_errors=field_errors(error), status_code=error.status)
     resolved = page.request.state.resolved
     ended = await end_other_sessions(db, page.user, keep=resolved.session)
     _audit(db, page, "account.password_changed", {"other_sessions_ended": ended})
     response = RedirectResponse("/settings/account", status_code=303)
     others = f" {ended} other session{'s' if ended != 1 else ''} logged out." if ended else ""
     flash(page.request, response, f"Your password is changed.{others}")
+    return response
+
+
+@router.post("/settings/account/notifications")
+async def account_notifications(
+    page: UserPage, db: DbSession, categories: Annotated[list[str] | None, Form(max_length=20)] = None
+) -> Response:
+    """Checked boxes are on; every category not posted is off (a form with none checked posts none)."""
+    categories = categories or []
+    known = {c.key for c in CATEGORIES}
+    unknown = sorted(set(categories) - known)
+    if unknown:
+        raise ValidationFailed.field("categories", f"Unknown email categories: {', '.join(unknown)}")
+    changes = {key: key in categories for key in sorted(known)}
+    changed = await update_preferences(db, page.user.id, changes, via="settings")
+    if changed:
+        _audit(db, page, "account.notifications_updated", changed)
+    response = RedirectResponse("/settings/account#notifications", status_code=303)
+    flash(page.request, response, "Your email preferences are saved." if changed else "Nothing to change.")
     return response

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import importlib
 
-HANDLER_MODULES: tuple[str, ...] = ("mandate.deal.tasks",)
+HANDLER_MODULES: tuple[str, ...] = (
+    "mandate.deal.tasks",
+    "mandate.mail.tasks",
+    "mandate.account.tasks",
+)
 
 
 def load_handlers() -> None:

@@ -131,6 +131,25 @@ async def invite(body: InvitationCreate, ctx: CurrentOrg, db: DbSession, request
     )
 
 
+@router.post(
+    "/organizations/current/invitations/{invitation_id}/resend",
+    response_model=InvitationCreated,
+    responses=responses(401, 402, 403, 404),
+)
+async def resend_invitation(
+    invitation_id: uuid.UUID, ctx: CurrentOrg, db: DbSession, request: Request
+) -> InvitationCreated:
+    """Email the invitation again with a fresh link; the invitation's validity starts over."""
+    base_url, days = _settings(request)
+    issued = await service.resend_invitation(
+        db, ctx, invitation_id, signer=request.app.state.invitation_signer, base_url=base_url, days=days
+    )
+    inv = issued.invitation
+    return InvitationCreated(
+        id=inv.id, email=inv.email, role=inv.role, accept_url=issued.accept_url, expires_at=inv.expires_at
+    )
+
+
 @router.delete(
     "/organizations/current/invitations/{invitation_id}", status_code=204, responses=responses(401, 403, 404)
 )

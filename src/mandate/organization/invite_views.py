@@ -104,7 +104,33 @@ async def invite(
     return done(
         page,
         f"{PATH}?invited={invitation.id}#invite-link",
-        f"Invitation created for {invitation.email}. Copy the link below and send it to them.",
+        f"Invitation emailed to {invitation.email}. The link is below too, if you want to share it yourself.",
+    )
+
+
+@router.post(f"{PATH}/{{invitation_id}}/resend")
+async def resend(invitation_id: uuid.UUID, org_page: OrgPage, db: DbSession) -> Response:
+    page, ctx = org_page
+    settings = page.request.app.state.settings
+    try:
+        issued = await service.resend_invitation(
+            db,
+            ctx,
+            invitation_id,
+            signer=page.request.app.state.invitation_signer,
+            base_url=settings.base_url,
+            days=settings.invitation_days,
+        )
+    except AppError as error:
+        if error.status in (403, 404):
+            raise
+        await rollback_page(db, page)
+        return await _invitations_page(page, ctx, db, limit_error=error, status_code=error.status)
+    invitation = issued.invitation
+    return done(
+        page,
+        f"{PATH}?invited={invitation.id}#invite-link",
+        f"Invitation emailed again to {invitation.email}; the link is valid for {settings.invitation_days} more days.",
     )
 
 

@@ -22,6 +22,7 @@ from mandate.kit.security import LinkSigner, hash_token, new_token
 from mandate.kit.slug import MAX_SLUG_LENGTH, slugify, with_suffix
 from mandate.kit.tenancy import set_organization
 from mandate.organization import repository
+from mandate.organization.emails import send_invitation
 from mandate.organization.models import ApiToken, Invitation, Membership, Organization
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$")
@@ -209,7 +210,35 @@ async def invite(
     record(
         session, ctx, "organization.member_invited", "invitation", invitation.id, {"email": email, "role": role.value}
     )
-    return IssuedInvitation(invitation, accept_url(signer, base_url, invitation))
+    issued = IssuedInvitation(invitation, accept_url(signer, base_url, invitation))
+    await send_invitation(session, ctx, invitation, issued.accept_url)
+    return issued
+
+
+async def resend_invitation(
+    session: AsyncSession,
+    ctx: OrgContext,
+    invitation_id: uuid.UUID,
+    *,
+    signer: LinkSigner,
+    base_url: str,
+    days: int,
+) -> IssuedInvitation:
+    """Email a pending invitation again with a fresh link; its validity starts over."""
+    invitation = await repository.get_invitation(session, invitation_id)
+    if invitation is None or invitation.revoked_at or invitation.accepted_at:
+        raise NotFound("No such pending invitation")
+    ctx.require(Permission.MEMBERS_MANAGE)
+    now = utcnow()
+    if invitation.expires_at <= now:  # an expired invitation held no seat: renewing it takes one again
+        members = await repository.count_members(session)
+        live = [i for i in await repository.pending_invitations(session) if i.expires_at > now]
+        check_limit(ctx.organization, Limit.MEMBERS, members + len(live), base_url=base_url)
+    invitation.expires_at = now + timedelta(days=days)
+    record(session, ctx, "organization.invitation_resent", "invitation", invitation.id, {"email": invitation.email})
+    issued = IssuedInvitation(invitation, accept_url(signer, base_url, invitation))
+    await send_invitation(session, ctx, invitation, issued.accept_url)
+    return issued
 
 
 def accept_url(signer: LinkSigner, base_url: str, invitation: Invitation) -> str:

@@ -27,6 +27,7 @@ TABS = (
     ("users", "Users", "/staff/users"),
     ("audit", "Audit log", "/staff/audit"),
     ("jobs", "Jobs", "/staff/jobs"),
+    ("mailbox", "Mailbox", "/staff/mailbox"),
 )
 
 

@@ -25,6 +25,7 @@ def routers() -> list[APIRouter]:
     from mandate.deal.export_views import router as deal_export_views
     from mandate.deal.views import router as deal_views
     from mandate.jobs.views import router as job_views
+    from mandate.mail.views import router as mail_views
     from mandate.organization.views import router as organization_views
     from mandate.staff.views import router as staff_views
 
@@ -38,4 +39,5 @@ def routers() -> list[APIRouter]:
         audit_views,
         staff_views,
         job_views,
+        mail_views,
     ]
