@@ -37,9 +37,10 @@ class Runtime:
         return replace(self)
 
     async def close(self) -> None:
-        """On shutdown: stop the in-process job threads, then close the live bus."""
+        """On shutdown: stop the in-process job threads, then close the live bus and storage clients."""
         await asyncio.to_thread(self.jobs.stop_in_process)
         await self.live.close()
+        await self.storage.close()
 
 
 def build_runtime(settings: Settings) -> Runtime:
