@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await app.state.runtime.storage.start()
         yield
+        await app.state.runtime.storage.close()
         await engine.dispose()
 
     app = FastAPI(
