@@ -50,6 +50,9 @@ class Storage(Protocol):
     async def start(self) -> None:
         """Prepare the backend (create the directory, or the bucket when configured to)."""
 
+    async def close(self) -> None:
+        """Release connections (at shutdown)."""
+
     async def put_bytes(self, key: str, data: bytes, *, content_type: str) -> None: ...
 
     async def put_file(self, key: str, path: Path, *, content_type: str) -> None:

@@ -32,6 +32,9 @@ class LocalStorage:
     async def start(self) -> None:
         await asyncio.to_thread(self._root.mkdir, parents=True, exist_ok=True)
 
+    async def close(self) -> None:
+        pass
+
     async def put_bytes(self, key: str, data: bytes, *, content_type: str) -> None:
         path = self.path_for(key)
         await asyncio.to_thread(_replace, path, lambda f: f.write(data))

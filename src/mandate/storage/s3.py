@@ -61,6 +61,9 @@ class S3Storage:
             if _error_code(exc) not in _ALREADY_MINE:
                 raise
 
+    async def close(self) -> None:
+        await asyncio.to_thread(self._client.close)
+
     async def put_bytes(self, key: str, data: bytes, *, content_type: str) -> None:
         await asyncio.to_thread(
             self._client.put_object, Bucket=self._bucket, Key=check_key(key), Body=data, ContentType=content_type
