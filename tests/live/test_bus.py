@@ -146,6 +146,21 @@ class TestRedisBus:
             await one.close()
             await two.close()
 
+    async def test_a_position_in_an_expired_stream_is_a_gap_once_the_channel_starts_again(
+        self, redis_only: str
+    ) -> None:
+        bus = RedisBus(redis_only, history=HISTORY)
+        sync = redis.Redis.from_url(redis_only)
+        try:
+            seen = await bus.publish("org:a", "t", "{}")
+            await bus.publish("org:a", "t", '{"missed":true}')
+            sync.delete(f"{KEY_PREFIX}org:a")  # expired while the reader was away
+            await bus.publish("org:a", "t", "{}")
+            assert (await bus.replay("org:a", seen)).gap
+        finally:
+            sync.close()
+            await bus.close()
+
     async def test_streams_expire_and_an_expired_position_is_a_gap(self, redis_only: str) -> None:
         bus = RedisBus(redis_only, history=HISTORY)
         sync = redis.Redis.from_url(redis_only)

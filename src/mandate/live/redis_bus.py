@@ -1,8 +1,7 @@
 """The live bus on Redis: one stream per channel, shared by every process.
 
 `XADD ... MAXLEN ~ history` keeps each stream bounded and an expiry drops channels nobody wrote to
-for a day. Readers block in `XREAD`. Gaps are found with `XINFO STREAM` (Redis 7: `entries-added`
-against `length` tells whether anything was trimmed, `first-entry` from where the stream is whole).
+for a day. Readers block in `XREAD`. Gaps are found with `XINFO STREAM` (see `_gap`).
 """
 
 from __future__ import annotations
@@ -79,7 +78,7 @@ class RedisBus:
             return Replay([], gap=cursor > ZERO)  # it had events once, and they expired or were flushed
         if isinstance(entries, Exception):
             raise entries
-        if cursor < _oldest_complete(info) or cursor > parse_event_id(str(info["last-generated-id"])):
+        if _gap(info, cursor):
             return Replay([], gap=True)
         return Replay([_event(channel, entry_id, fields) for entry_id, fields in entries])
 
@@ -102,18 +101,25 @@ class RedisBus:
             await client.aclose()
 
 
-def _oldest_complete(info: Mapping[str, Any]) -> EventId:
-    """The oldest position from which the stream still holds every later entry.
+def _gap(info: Mapping[str, Any], cursor: EventId) -> bool:
+    """Whether the stream may have lost entries after `cursor`.
 
-    Trimming drops the oldest entries; once it has (more entries added than held), only positions
-    at or after the first remaining entry are complete. A position just before it may be complete
-    too, but nothing tells, so such a reader reloads: a harmless extra fetch, never a silent gap.
+    A position is an id this stream handed out (an entry, or `last-generated-id`), or "0-0" for a
+    stream that did not exist yet. So a position older than the first remaining entry means either
+    trimming took entries after it (`entries-added` > `length`, Redis 7) or it belongs to an
+    earlier stream under the same key that expired. When trimming took exactly the entries the
+    reader had seen, it reloads needlessly: a harmless extra fetch, never a silent gap.
     """
-    added = info.get("entries-added")  # Redis 7; without it, assume trimming may have happened
-    if added is not None and int(added) <= int(info["length"]):
-        return ZERO
+    if cursor > parse_event_id(str(info["last-generated-id"])):
+        return True  # from a stream that was since flushed and started again
     first = info.get("first-entry")
-    return parse_event_id(str(first[0])) if first else parse_event_id(str(info["last-generated-id"]))
+    if not first:
+        return cursor < parse_event_id(str(info["last-generated-id"]))
+    if cursor >= parse_event_id(str(first[0])):
+        return False
+    added = info.get("entries-added")
+    trimmed = added is None or int(added) > int(info["length"])
+    return trimmed or cursor > ZERO
 
 
 def _event(channel: str, entry_id: Any, fields: Mapping[str, Any]) -> LiveEvent:
