@@ -28,7 +28,7 @@ class TestDealExport:
         page.get_by_label("CSV").check()
         pilot.submit(page.get_by_role("button", name="Export 1 deal").click, url=re.compile(r"/jobs/[0-9a-f-]{36}$"))
 
-        status = page.get_by_role("status")
+        status = page.locator("#job-status")
         expect(status).to_contain_text("Ready", timeout=20_000)  # the page polls until the job is done
         pilot.check("ready")
         with page.expect_download() as waiting:
