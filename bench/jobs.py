@@ -3,7 +3,7 @@
 Run with ``python -m bench.jobs`` (part of ``make bench``). Rows, all measured in this run:
 
 - ``handler call``: awaiting the no-op handler itself (the floor of any job).
-- ``inline run``: the job row written and committed, then claimed, run and marked in the same process
+- ``inline run``: after the job row is committed, claimed, run and marked in the same process
   without a queue: the cost of the outbox bookkeeping alone.
 - ``embedded``: Huey on its own SQLite file, consumer threads inside this process (``make run``).
 - ``redis``: Huey on Redis, the consumer in a separate ``mandate worker`` process (production shape),
@@ -98,11 +98,11 @@ async def write_job(runtime: Runtime, factory: Any) -> tuple[uuid.UUID, datetime
 async def inline_runs(runtime: Runtime, factory: Any, count: int) -> list[float]:
     samples = []
     for _ in range(count):
-        started = time.perf_counter()
         async with attach(factory(), runtime) as session:
             created = enqueue(session, "bench.noop", {})
             session.sync_session.info.pop("after_commit", None)  # measured without a queue hand-off
             await session.commit()
+        started = time.perf_counter()  # from the commit, like the queued rows
         await run_job(factory, runtime, created.id)
         samples.append((time.perf_counter() - started) * 1000)
     return samples
