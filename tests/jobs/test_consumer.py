@@ -106,7 +106,10 @@ async def embedded_app(queue_settings: Settings) -> AsyncIterator[Any]:
     from mandate.app import create_app
 
     app = create_app(queue_settings.model_copy(update={"jobs_in_process": True}))
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     async with LifespanManager(app):
+        # The consumer threads run inside a process whose signals belong to its server (uvicorn).
+        assert {signum: signal.getsignal(signum) for signum in handlers} == handlers
         yield app
 
 
