@@ -46,9 +46,9 @@ async def load_job(app: Any, job_id: uuid.UUID) -> Job:
         return found
 
 
-async def effects(app: Any, job_id: uuid.UUID) -> int:
+async def effects(app: Any, job_id: uuid.UUID, action: str = EFFECT) -> int:
     async with app.state.session_factory() as session, _unscoped(session):
-        query = select(func.count(AuditEntry.id)).where(AuditEntry.action == EFFECT)
+        query = select(func.count(AuditEntry.id)).where(AuditEntry.action == action)
         return int(await session.scalar(query.where(AuditEntry.subject_id == str(job_id))) or 0)
 
 

@@ -6,8 +6,11 @@ import asyncio
 import uuid
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from mandate.audit.service import record_raw
 from mandate.jobs import JobContext, JobFailed, job
+from mandate.jobs.models import Job
 from mandate.jobs.registry import JobResult
 
 EFFECT = "test.job_effect"
@@ -64,3 +67,30 @@ async def stall_first_attempt(ctx: JobContext) -> JobResult:
         Path(ctx.payload["started_marker"]).write_text(str(uuid.uuid4()))
         await asyncio.sleep(3600)
     return {"attempt": ctx.job.attempts}
+
+
+GAVE_UP_EFFECT = "test.job_gave_up"
+
+
+async def _record_gave_up(session: AsyncSession, failed: Job, error: str) -> None:
+    assert failed.organization_id is not None
+    record_raw(
+        session,
+        organization_id=failed.organization_id,
+        actor_label="job",
+        action=GAVE_UP_EFFECT,
+        subject_type="job",
+        subject_id=failed.id,
+        data={"error": error, "status": failed.status},
+    )
+
+
+@job("test.reject_with_hook", max_attempts=3, on_failure=_record_gave_up)
+async def reject_with_hook(ctx: JobContext) -> JobResult:
+    raise JobFailed("Nothing to import.")
+
+
+@job("test.always_down_with_hook", max_attempts=2, backoff_seconds=0, on_failure=_record_gave_up)
+async def always_down_with_hook(ctx: JobContext) -> JobResult:
+    _effect(ctx)  # rolled back with the failed attempt
+    raise ConnectionError("the service is down")

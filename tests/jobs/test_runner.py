@@ -16,6 +16,7 @@ from mandate.jobs.runner import run_job
 from mandate.jobs.sweeper import GAVE_UP
 from mandate.kit.db import utcnow
 from tests.jobs.conftest import commit_job, effects, load_job, open_session
+from tests.jobs.handlers import GAVE_UP_EFFECT
 
 pytestmark = pytest.mark.anyio
 
@@ -137,3 +138,33 @@ async def test_the_sweeper_fails_a_job_whose_last_attempt_died(app: Any, org_id:
     assert await asyncio.to_thread(app.state.runtime.jobs.threads.sweep) == 0
     swept = await load_job(app, job.id)
     assert (swept.status, swept.last_error) == ("failed", GAVE_UP)
+
+
+class TestFailureHook:
+    async def test_a_permanent_failure_calls_the_hook_once(self, app: Any, org_id: uuid.UUID) -> None:
+        job_id = await commit_job(app, org_id, "test.reject_with_hook")
+        assert (await load_job(app, job_id)).status == "failed"
+        assert await effects(app, job_id, GAVE_UP_EFFECT) == 1
+
+    async def test_running_out_of_attempts_calls_the_hook_once(self, app: Any, org_id: uuid.UUID) -> None:
+        job_id = await commit_job(app, org_id, "test.always_down_with_hook")
+        job = await load_job(app, job_id)
+        assert (job.status, job.attempts) == ("failed", 2)
+        assert await effects(app, job_id, GAVE_UP_EFFECT) == 1
+        assert await effects(app, job_id) == 0
+
+    async def test_a_retry_does_not_call_the_hook(self, app: Any, org_id: uuid.UUID) -> None:
+        job_id = await commit_job(app, org_id, "test.flaky_with_backoff", {"failures": 1})
+        assert (await load_job(app, job_id)).status == "queued"
+        assert await effects(app, job_id, GAVE_UP_EFFECT) == 0
+
+    async def test_the_sweeper_calls_the_hook_when_the_last_attempt_died(self, app: Any, org_id: uuid.UUID) -> None:
+        async with open_session(app) as session:
+            job = enqueue(session, "test.reject_with_hook", {}, organization_id=org_id)
+            job.status, job.attempts, job.locked_until = "running", 3, utcnow() - timedelta(seconds=1)
+            await session.commit()
+        await asyncio.to_thread(app.state.runtime.jobs.threads.sweep)
+        assert (await load_job(app, job.id)).status == "failed"
+        assert await effects(app, job.id, GAVE_UP_EFFECT) == 1
+        await asyncio.to_thread(app.state.runtime.jobs.threads.sweep)  # a second sweep finds nothing
+        assert await effects(app, job.id, GAVE_UP_EFFECT) == 1

@@ -29,6 +29,9 @@ class JobContext:
 
 JobResult = dict[str, Any] | None
 Handler = Callable[[JobContext], Awaitable[JobResult]]
+# Called once, in the transaction that marks the job failed for good (the handler's own rows are
+# rolled back by then): the place to mark a domain row such as a mail message or an export failed.
+FailureHook = Callable[[AsyncSession, Job, str], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class JobSpec:
     max_attempts: int
     lease_seconds: int
     backoff_seconds: float
+    on_failure: FailureHook | None = None
 
     def backoff(self, attempt: int) -> float:
         """Exponential: 1x, 2x, 4x ... of the base, capped at an hour."""
@@ -48,7 +52,12 @@ _SPECS: dict[str, JobSpec] = {}
 
 
 def job(
-    name: str, *, max_attempts: int = 5, lease_seconds: int = 300, backoff_seconds: float = 10
+    name: str,
+    *,
+    max_attempts: int = 5,
+    lease_seconds: int = 300,
+    backoff_seconds: float = 10,
+    on_failure: FailureHook | None = None,
 ) -> Callable[[Handler], Handler]:
     """Register an async handler. It runs inside one transaction with the job's success mark,
     so its database effects happen exactly once; effects outside the database must be idempotent."""
@@ -56,7 +65,7 @@ def job(
     def register(handler: Handler) -> Handler:
         if name in _SPECS and _SPECS[name].handler is not handler:
             raise ValueError(f"job {name!r} is registered twice")
-        _SPECS[name] = JobSpec(name, handler, max_attempts, lease_seconds, backoff_seconds)
+        _SPECS[name] = JobSpec(name, handler, max_attempts, lease_seconds, backoff_seconds, on_failure)
         return handler
 
     return register

@@ -132,11 +132,22 @@ async def _fail_or_retry(factory: Factory, runtime: Runtime, claim: Claim, spec:
         status, values["run_at"] = JobStatus.QUEUED, utcnow() + timedelta(seconds=delay)
     async with factory() as session:
         attach(session, runtime)
+        set_organization(session, claim.organization_id)
         if not await _mark(session, claim, status, **values):
             await session.rollback()
             return "superseded"
+        if final and spec is not None:
+            await call_failure_hook(session, spec, claim.job_id, values["last_error"])
         await session.commit()
     if not final:
         await runtime.jobs.submit(claim.job_id, delay=delay)
         return "retrying"
     return "failed"
+
+
+async def call_failure_hook(session: AsyncSession, spec: JobSpec, job_id: uuid.UUID, error: str) -> None:
+    if spec.on_failure is None:
+        return
+    job = await session.get(Job, job_id)
+    if job is not None:
+        await spec.on_failure(session, job, error)

@@ -9,8 +9,11 @@ from sqlalchemy import ColumnElement, Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mandate.jobs.models import Job, JobStatus
+from mandate.jobs.registry import get_spec
+from mandate.jobs.runner import call_failure_hook
 from mandate.kit.db import utcnow
 from mandate.kit.logging import get_logger
+from mandate.kit.tenancy import set_organization
 from mandate.runtime import Runtime, attach
 
 log = get_logger(__name__)
@@ -43,14 +46,20 @@ def _ids(condition: ColumnElement[bool]) -> Select[uuid.UUID]:
 
 
 async def _fail_exhausted(session: AsyncSession, now: datetime) -> int:
-    statement = (
-        update(Job)
-        .where(
-            Job.status == JobStatus.RUNNING.value,
-            Job.locked_until < now,
-            Job.attempts >= Job.max_attempts,
-        )
-        .values(status=JobStatus.FAILED.value, last_error=GAVE_UP, finished_at=now, locked_until=None, updated_at=now)
-    )
-    done = await session.execute(statement)
-    return int(getattr(done, "rowcount", 0) or 0)
+    """Jobs whose last attempt died with its worker: failed for good, each with its failure hook."""
+    dead = (Job.status == JobStatus.RUNNING.value) & (Job.locked_until < now) & (Job.attempts >= Job.max_attempts)
+    rows = (await session.execute(select(Job.id, Job.name, Job.organization_id).where(dead).limit(BATCH))).all()
+    failed = 0
+    for job_id, name, organization_id in rows:
+        values = {"status": JobStatus.FAILED.value, "last_error": GAVE_UP, "finished_at": now, "locked_until": None}
+        done = await session.execute(update(Job).where(Job.id == job_id, dead).values(updated_at=now, **values))
+        if not getattr(done, "rowcount", 0):
+            continue  # another sweeper got there first
+        failed += 1
+        spec = get_spec(name)
+        if spec is not None:
+            set_organization(session, organization_id)
+            await call_failure_hook(session, spec, job_id, GAVE_UP)
+            await session.flush()  # while the hook's organization is in scope
+    set_organization(session, None)
+    return failed

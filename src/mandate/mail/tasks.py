@@ -8,6 +8,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from mandate.jobs import JobContext, JobFailed, job
+from mandate.jobs.models import Job
 from mandate.jobs.registry import JobResult
 from mandate.kit.db import utcnow
 from mandate.kit.logging import get_logger
@@ -21,7 +22,16 @@ log = get_logger(__name__)
 ERROR_LIMIT = 2000
 
 
-@job(SEND_JOB, max_attempts=8, backoff_seconds=30)
+async def _gave_up(session: AsyncSession, failed: Job, error: str) -> None:
+    """The job failed for good without the handler recording it (say its worker died on the last
+    attempt): the message must not look queued forever."""
+    message_id = uuid.UUID(str(failed.payload["message_id"]))
+    still_queued = (MailMessage.id == message_id) & (MailMessage.status == MailStatus.QUEUED.value)
+    values = {"status": MailStatus.FAILED.value, "last_error": error[:ERROR_LIMIT], "attempts": failed.attempts}
+    await session.execute(update(MailMessage).where(still_queued).values(updated_at=utcnow(), **values))
+
+
+@job(SEND_JOB, max_attempts=8, backoff_seconds=30, on_failure=_gave_up)
 async def send(ctx: JobContext) -> JobResult:
     """At most one delivery per success mark: the `sent` status commits with the job's success,
     and a message already marked sent is skipped. A crash between the SMTP reply and that commit
