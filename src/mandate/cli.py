@@ -119,7 +119,7 @@ def cmd_create_staff(args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     from mandate.kit.logging import configure_logging
-    from mandate.kit.metrics import prepare_multiprocess_dir
+    from mandate.kit.metrics import prepare_multiprocess_dir, serve_worker_metrics
     from mandate.runtime import build_runtime
 
     settings = get_settings().check()
@@ -130,6 +130,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
         print("error: MANDATE_JOBS_BACKEND=memory runs jobs inline; a worker needs sqlite or redis", file=sys.stderr)
         return 2
     asyncio.run(runtime.storage.start())
+    if args.metrics_port:
+        serve_worker_metrics(args.metrics_host, args.metrics_port)
     workers = args.workers or settings.jobs_workers
     runtime.jobs.consumer(workers=workers, periodic=args.periodic, quiet=False).run()
     return 0
@@ -146,6 +148,10 @@ def build_parser() -> argparse.ArgumentParser:
     worker = sub.add_parser("worker", help="run background jobs (start exactly one with --periodic)")
     worker.add_argument("--workers", type=int, default=0, help="job threads (default MANDATE_JOBS_WORKERS)")
     worker.add_argument("--periodic", action="store_true", help="also run periodic tasks such as the sweeper")
+    worker.add_argument("--metrics-port", type=int, default=0, help="serve this worker's /metrics on a port")
+    worker.add_argument(
+        "--metrics-host", default="127.0.0.1", help="address for --metrics-port (0.0.0.0 in a container)"
+    )
     worker.set_defaults(func=cmd_worker)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
     sub.add_parser("seed-demo", help="load demo data into an empty database").set_defaults(func=cmd_seed_demo)

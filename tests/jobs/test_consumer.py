@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
@@ -21,12 +22,12 @@ from mandate.config import Settings
 from mandate.jobs.models import Job
 from mandate.kit.db import utcnow
 from mandate.runtime import Runtime, build_runtime
-from tests.helpers.live import ROOT
+from tests.helpers.live import ROOT, free_port
 from tests.jobs.conftest import effects, load_job
 
 pytestmark = pytest.mark.anyio
 WAIT_SECONDS = 60
-WORKER_COMMAND = "import tests.jobs.handlers; from mandate.cli import main; raise SystemExit(main(['worker']))"
+WORKER_COMMAND = "import sys, tests.jobs.handlers; from mandate.cli import main; raise SystemExit(main(sys.argv[1:]))"
 
 
 @pytest.fixture(params=["sqlite", "redis"])
@@ -65,7 +66,7 @@ async def wait_for_file(path: Path) -> None:
 
 
 @contextmanager
-def worker_process(settings: Settings, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+def worker_process(settings: Settings, log_path: Path, *args: str) -> Iterator[subprocess.Popen[bytes]]:
     env = {
         **os.environ,
         "MANDATE_DATABASE_URL": settings.database_url,
@@ -76,7 +77,8 @@ def worker_process(settings: Settings, log_path: Path) -> Iterator[subprocess.Po
         "MANDATE_LOG_LEVEL": "INFO",
     }
     with log_path.open("ab") as log:
-        process = subprocess.Popen([sys.executable, "-c", WORKER_COMMAND], env=env, cwd=ROOT, stdout=log, stderr=log)
+        command = [sys.executable, "-c", WORKER_COMMAND, "worker", *args]
+        process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=log)
     try:
         yield process
     finally:
@@ -152,3 +154,15 @@ async def test_a_job_whose_worker_is_killed_runs_again_and_takes_effect_once(
         job = await wait_for_status(app, job_id, "succeeded", "failed")
     assert (job.status, job.attempts, job.result) == ("succeeded", 2, {"attempt": 2})
     assert await effects(app, job_id) == 1
+
+
+async def test_a_worker_serves_its_own_metrics(
+    app: Any, runtime: Runtime, queue_settings: Settings, org_id: uuid.UUID, tmp_path: Path
+) -> None:
+    port = free_port()
+    with worker_process(queue_settings, tmp_path / "worker.log", "--metrics-port", str(port)):
+        job_id = await commit_via(app, runtime, org_id, "test.record", {"value": 1})
+        await wait_for_status(app, job_id, "succeeded")
+        async with httpx.AsyncClient() as client:
+            exposition = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
+    assert 'mandate_jobs_total{job="test.record",outcome="succeeded"} 1.0' in exposition

@@ -15,7 +15,7 @@ import os
 import time
 from pathlib import Path
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest, start_http_server
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -66,14 +66,23 @@ def prepare_multiprocess_dir() -> None:
         path.mkdir(parents=True, exist_ok=True)
 
 
-def exposition() -> bytes:
-    """The Prometheus text format: every process's samples in multiprocess mode, else this process's."""
+def _registry() -> CollectorRegistry:
     path = multiprocess_dir()
     if path is None:
-        return generate_latest(REGISTRY)
+        return REGISTRY
     registry = CollectorRegistry()
     MultiProcessCollector(registry, path=str(path))  # type: ignore[no-untyped-call]
-    return generate_latest(registry)
+    return registry
+
+
+def exposition() -> bytes:
+    """The Prometheus text format: every process's samples in multiprocess mode, else this process's."""
+    return generate_latest(_registry())
+
+
+def serve_worker_metrics(host: str, port: int) -> None:
+    """A job worker in its own container has no web server: expose its metrics on a port of its own."""
+    start_http_server(port, addr=host, registry=_registry())
 
 
 def may_read(settings: Settings, authorization: str, client_host: str | None) -> bool | None:
