@@ -1,0 +1,1 @@
+"""Documents: templates, drafts and their exports."""

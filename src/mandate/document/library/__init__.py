@@ -1,0 +1,1 @@
+"""The document template library: built-in and organization templates, and sandboxed rendering."""
