@@ -205,8 +205,8 @@ class TestTenancy:
         listed = (await org.owner.client.get(URL)).json()["items"]
         assert tpl["id"] not in {t["id"] for t in listed}
         async with app.state.session_factory() as session:
-            row = (await session.scalars(select(DocumentTemplate).where(DocumentTemplate.id == uuid.UUID(tpl["id"])))).one()
-            assert row.name == "Board note"
+            stmt = select(DocumentTemplate.name).where(DocumentTemplate.id == uuid.UUID(tpl["id"]))
+            assert (await session.scalars(stmt)).one() == "Board note"
 
 
 class TestRoles:
