@@ -21,10 +21,12 @@ class Permission(StrEnum):
     DEAL_READ = "deal.read"
     DEAL_WRITE = "deal.write"
     DEAL_DELETE = "deal.delete"
+    DOCUMENT_READ = "document.read"
+    DOCUMENT_WRITE = "document.write"
 
 
-_VIEWER = {Permission.ORG_READ, Permission.DEAL_READ}
-_MEMBER = _VIEWER | {Permission.DEAL_WRITE}
+_VIEWER = {Permission.ORG_READ, Permission.DEAL_READ, Permission.DOCUMENT_READ}
+_MEMBER = _VIEWER | {Permission.DEAL_WRITE, Permission.DOCUMENT_WRITE}
 _ADMIN = _MEMBER | {
     Permission.ORG_MANAGE,
     Permission.MEMBERS_MANAGE,
