@@ -155,6 +155,20 @@ class TestRevisions:
         restore = await org.member.client.post(f"{BASE}/{doc['id']}/revisions/{rev['id']}/restore")
         assert_problem(restore, 409, "document_final")
 
+    async def test_lists_take_a_fixed_number_of_queries(self, orgs: OrgFactory, assert_query_count: Any) -> None:
+        org = await orgs.create()
+        doc = await create_document(org.member.client)
+        for base in range(1, 4):
+            await create_document(org.member.client)
+            await org.member.client.post(f"{BASE}/{doc['id']}/revisions", json={"label": f"v{base}"})
+        await org.viewer.client.get("/api/me")  # settle the token's last-used stamp
+        with assert_query_count.expect(5):
+            listed = await org.viewer.client.get(BASE)
+        with assert_query_count.expect(6):
+            history = await org.viewer.client.get(f"{BASE}/{doc['id']}/revisions")
+        assert len(listed.json()["items"]) == 4
+        assert {r["created_by"] for r in history.json()["items"]} == {f"Member {org.member.email[6:].split('@')[0]}"}
+
     async def test_roles_and_validation(self, orgs: OrgFactory) -> None:
         org = await orgs.create()
         doc = await create_document(org.member.client)
