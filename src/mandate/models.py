@@ -4,6 +4,7 @@ from mandate.account.models import User, UserSession
 from mandate.audit.models import AuditEntry
 from mandate.deal.models import Deal
 from mandate.document.library.models import DocumentTemplate
+from mandate.document.models import Document, DocumentRevision
 from mandate.jobs.models import Job
 from mandate.kit.db import Base
 from mandate.mail.models import MailAttachment, MailMessage, NotificationPreference
@@ -14,6 +15,8 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Deal",
+    "Document",
+    "DocumentRevision",
     "DocumentTemplate",
     "Invitation",
     "Job",
