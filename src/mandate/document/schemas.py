@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -13,9 +14,11 @@ MAX_CONTENT = 500_000
 class DocumentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: str | None = Field(default=None, max_length=200, description="Defaults from the deal's name")
+    title: str | None = Field(default=None, max_length=200, description="Defaults from the template and deal")
     deal_id: uuid.UUID | None = None
-    content: str = Field(default="", max_length=MAX_CONTENT, description="Markdown")
+    content: str = Field(default="", max_length=MAX_CONTENT, description="Markdown; ignored with a template")
+    template_id: uuid.UUID | None = Field(default=None, description="Start from this template, filled in")
+    variables: dict[str, Any] = Field(default_factory=dict, max_length=100, description="The template's variables")
 
 
 class DocumentUpdate(BaseModel):

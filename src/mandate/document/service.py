@@ -13,6 +13,8 @@ from mandate.authz.context import OrgContext
 from mandate.authz.roles import Permission
 from mandate.deal import repository as deal_repo
 from mandate.document import repository
+from mandate.document.library import service as library_service
+from mandate.document.library.models import DocumentTemplate, TemplateStatus
 from mandate.document.live import announce_saved
 from mandate.document.models import Document, DocumentRevision, DocumentStatus, RevisionKind
 from mandate.document.schemas import ContentSave, DocumentCreate, DocumentUpdate
@@ -77,16 +79,32 @@ def _snapshot(ctx: OrgContext, document: Document, kind: RevisionKind, label: st
     )
 
 
+async def _usable_template(session: AsyncSession, ctx: OrgContext, template_id: uuid.UUID) -> DocumentTemplate:
+    try:
+        template = await library_service.get(session, ctx, template_id)
+    except NotFound:
+        raise ValidationFailed.field("template_id", "No such template in this organization") from None
+    if template.status == TemplateStatus.ARCHIVED.value:
+        raise ValidationFailed.field("template_id", "This template is archived; copy or restore it first")
+    return template
+
+
 async def create(session: AsyncSession, ctx: OrgContext, data: DocumentCreate) -> Document:
     ctx.require(Permission.DOCUMENT_WRITE)
     deal_name = await _deal_name(session, data.deal_id) if data.deal_id else None
     default = f"{deal_name} document" if deal_name else UNTITLED
+    content = data.content
+    if data.template_id is not None:
+        template = await _usable_template(session, ctx, data.template_id)
+        content, _missing = await library_service.fill(session, ctx, template, data.variables, data.deal_id)
+        default = f"{template.name} — {deal_name}" if deal_name else template.name
     title = _title(data.title) if data.title is not None else default
     document = Document(
         organization_id=ctx.organization.id,
         title=title,
         deal_id=data.deal_id,
-        content=data.content,
+        template_id=data.template_id,
+        content=content,
         status=DocumentStatus.DRAFT.value,
         version=1,
         created_by_id=ctx.user.id,
@@ -96,7 +114,8 @@ async def create(session: AsyncSession, ctx: OrgContext, data: DocumentCreate) -
     await session.flush()
     # The starting text is always restorable.
     session.add(_snapshot(ctx, document, RevisionKind.AUTOSAVE))
-    record(session, ctx, "document.created", "document", document.id, {"title": title})
+    created = {"title": title, "template_id": str(data.template_id) if data.template_id else None}
+    record(session, ctx, "document.created", "document", document.id, created)
     await session.flush()
     return document
 

@@ -146,13 +146,20 @@ async def copy(session: AsyncSession, ctx: OrgContext, template_id: uuid.UUID) -
     return row
 
 
-async def preview(session: AsyncSession, ctx: OrgContext, template_id: uuid.UUID, data: PreviewRequest) -> PreviewOut:
-    row = await get(session, ctx, template_id)
+async def fill(
+    session: AsyncSession, ctx: OrgContext, row: DocumentTemplate, given: dict[str, Any], deal_id: uuid.UUID | None
+) -> tuple[str, list[str]]:
+    """The template's Markdown with every merge field filled, and the optional variables left empty."""
     specs = [VariableSpec.model_validate(v) for v in row.variables]
-    variables, missing = fields.variable_fields(specs, data.variables)
-    deal = await deal_service.get(session, ctx, data.deal_id) if data.deal_id else None
+    variables, missing = fields.variable_fields(specs, given)
+    deal = await deal_service.get(session, ctx, deal_id) if deal_id else None
     merge = fields.merge_fields(
         organization=ctx.organization, author=ctx.user, variables=variables, deal=deal, today=utcnow().date()
     )
-    text = render.render(row.body, merge)
+    return render.render(row.body, merge), missing
+
+
+async def preview(session: AsyncSession, ctx: OrgContext, template_id: uuid.UUID, data: PreviewRequest) -> PreviewOut:
+    row = await get(session, ctx, template_id)
+    text, missing = await fill(session, ctx, row, data.variables, data.deal_id)
     return PreviewOut(markdown=text, html=markdown_to_html(text), missing=missing)
