@@ -40,6 +40,10 @@ class TestExportPages:
         polled = await c.get(started.headers["location"], headers={"HX-Request": "true"})
         assert polled.text.lstrip().startswith('<div id="job-status"') and "<html" not in polled.text
         assert "hx-trigger" not in polled.text  # finished: the block stops polling
+        restored = await c.get(
+            started.headers["location"], headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+        )
+        assert "<html" in restored.text  # the back button gets the whole page, not the fragment
 
     async def test_another_organization_s_job_page_is_404(self, orgs: OrgFactory) -> None:
         mine, theirs = await orgs.create(roles=("owner",)), await orgs.create(roles=("owner",))

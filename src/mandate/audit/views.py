@@ -20,6 +20,7 @@ from mandate.kit.errors import AppError, PermissionDenied
 from mandate.kit.session import DbSession
 from mandate.organization import repository as org_repo
 from mandate.web.deps import OrgPage
+from mandate.web.htmx import is_htmx
 from mandate.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -163,7 +164,7 @@ async def audit_log(
     entries, next_token = await load_page(db, filters.audit_filter(), cursor, filters.errors)
     actions, subject_types = await repository.facets(db)
     people = [u.email for _m, u in await org_repo.members(db)]
-    is_htmx = page.request.headers.get("hx-request") == "true"
+    fragment = is_htmx(page.request)
     return render(
         page.request,
         "audit/log.html",
@@ -177,6 +178,6 @@ async def audit_log(
             subject_types=subject_types,
             people=people,
         ),
-        status_code=422 if filters.errors and "cursor" not in filters.errors and not is_htmx else 200,
-        block_name="results" if is_htmx else None,
+        status_code=422 if filters.errors and "cursor" not in filters.errors and not fragment else 200,
+        block_name="results" if fragment else None,
     )

@@ -31,6 +31,7 @@ from mandate.live import org_channel, stream_url
 from mandate.organization import repository as org_repo
 from mandate.web.deps import OrgPage, Page, safe_next
 from mandate.web.flash import flash
+from mandate.web.htmx import is_htmx
 from mandate.web.templating import render, templates
 
 router = APIRouter(include_in_schema=False)
@@ -42,10 +43,6 @@ templates.env.filters["initials"] = forms.initials
 # Errors a form re-renders itself; anything else (401/403/404/500) gets the error page.
 RECOVERABLE = frozenset({402, 409, 422})
 EXPORT_FILTERS = ("q", "stage", "owner", "archived")
-
-
-def _is_htmx(request: Request) -> bool:
-    return request.headers.get("hx-request") == "true" and request.headers.get("hx-history-restore-request") != "true"
 
 
 def _base(request: Request) -> str:
@@ -119,7 +116,7 @@ async def board(
     request: Request, pair: OrgPage, db: DbSession, owner: Annotated[str, Query(max_length=10)] = ""
 ) -> Response:
     page, ctx = pair
-    if _is_htmx(request):  # a live refresh: the board only
+    if is_htmx(request):  # a live refresh: the board only
         response = _board_fragment(request, await _board_context(page, ctx, db, owner))
     else:
         live_url = await stream_url(db, [org_channel(ctx.organization.id)])  # before the board is read
@@ -142,7 +139,7 @@ async def move(
     target = forms.parse_stage(stage)
     if target is None:
         raise ValidationFailed.field("stage", "Choose a stage from the list")
-    htmx = _is_htmx(request)
+    htmx = is_htmx(request)
     try:
         deal = await service.get(db, ctx, _deal_id(deal_id))
         before = deal.stage
@@ -222,7 +219,7 @@ async def deal_list(
         sort_options=[(s.value if s.value != "-updated_at" else "", label) for s, label in forms.SORT_LABELS.items()],
         today=utcnow().date(),
         can_write=page.can(Permission.DEAL_WRITE),
-        htmx=_is_htmx(request),
+        htmx=is_htmx(request),
     )
     block = "results" if context["htmx"] else None
     return render(request, "deal/list.html", context, block_name=block, headers={"Vary": "HX-Request"})
@@ -333,7 +330,7 @@ async def _detail_context(
 async def deal_page(deal_id: str, request: Request, pair: OrgPage, db: DbSession) -> Response:
     page, ctx = pair
     parsed = _deal_id(deal_id)
-    if _is_htmx(request):  # a live refresh; a deal deleted meanwhile gets a notice the page swaps in
+    if is_htmx(request):  # a live refresh; a deal deleted meanwhile gets a notice the page swaps in
         try:
             context = await _detail_context(page, ctx, db, parsed)
         except NotFound:

@@ -19,6 +19,7 @@ from mandate.staff.views import render_tab
 from mandate.web.deps import OrgPage, StaffPage
 from mandate.web.flash import flash
 from mandate.web.formkit import rollback_page
+from mandate.web.htmx import is_htmx
 from mandate.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -45,8 +46,7 @@ async def job_page(job_id: uuid.UUID, pair: OrgPage, db: DbSession, request: Req
     if job is None:
         raise NotFound("No such job in this organization")
     context = page.context(job=job, title=JOB_TITLES.get(job.name, "Background job"), fields=job_fields(job, request))
-    polled = request.headers.get("hx-request") == "true"
-    return render(request, "jobs/job.html", context, block_name="status" if polled else None)
+    return render(request, "jobs/job.html", context, block_name="status" if is_htmx(request) else None)
 
 
 @router.post("/staff/jobs/{job_id}/retry")
