@@ -8,7 +8,7 @@ already has instead of through globals.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,11 +31,6 @@ class Runtime:
     downloads: DownloadLinks
     live: LiveBus
 
-    def for_worker_thread(self) -> Runtime:
-        """A copy for a job thread. Every service is safe to share: the live bus keeps one Redis client
-        per event loop and the memory bus wakes readers on their own loop."""
-        return replace(self)
-
     async def close(self) -> None:
         """On shutdown: stop the in-process job threads, then close the live bus and storage clients."""
         await asyncio.to_thread(self.jobs.stop_in_process)
@@ -57,7 +52,9 @@ def build_runtime(settings: Settings) -> Runtime:
     runtime = Runtime(
         settings=settings, jobs=queue, storage=build_storage(settings), downloads=downloads, live=build_bus(settings)
     )
-    queue.bind(WorkerThreads(runtime.for_worker_thread, pooled=not queue.immediate))
+    # Job threads share every service: the live bus keeps one Redis client per event loop and the
+    # memory bus wakes readers on their own loop; engines are made per thread by WorkerThreads.
+    queue.bind(WorkerThreads(runtime, pooled=not queue.immediate))
     return runtime
 
 

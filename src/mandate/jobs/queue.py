@@ -106,6 +106,3 @@ class JobQueue:
         self._consumer = None
         if self.threads is not None:
             self.threads.close()
-
-    def pending_count(self) -> int:
-        return int(self.huey.pending_count())

@@ -1,4 +1,4 @@
-"""Where jobs execute: each worker thread keeps its own event loop, engine and runtime.
+"""Where jobs execute: each worker thread keeps its own event loop and engine, and shares the runtime.
 
 Async engines and clients belong to the loop that made them, so nothing loop-bound is shared
 with the app's loop. In immediate mode (unit tests) each job gets a throwaway loop and an
@@ -34,8 +34,8 @@ class _ThreadState:
 
 
 class WorkerThreads:
-    def __init__(self, runtime_for_thread: Callable[[], Runtime], *, pooled: bool) -> None:
-        self._runtime_for_thread = runtime_for_thread
+    def __init__(self, runtime: Runtime, *, pooled: bool) -> None:
+        self._runtime = runtime
         self._pooled = pooled
         self._local = threading.local()
         self._states: list[_ThreadState] = []
@@ -75,9 +75,8 @@ class WorkerThreads:
         return state
 
     def _new_state(self, loop: asyncio.Runner, *, pool: bool) -> _ThreadState:
-        runtime = self._runtime_for_thread()
-        engine = create_engine(runtime.settings.database_url, pool=pool)
-        return _ThreadState(loop, engine, create_session_factory(engine), runtime)
+        engine = create_engine(self._runtime.settings.database_url, pool=pool)
+        return _ThreadState(loop, engine, create_session_factory(engine), self._runtime)
 
     def close(self) -> None:
         """After the consumer stopped: release each thread's connections on its own loop."""
