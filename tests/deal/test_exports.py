@@ -53,6 +53,15 @@ class TestDealExport:
             ("Project Atlas", "Atlas Ltd", "Screening"),
         ]
 
+    async def test_owner_filter_survives_the_trip_through_the_job(self, orgs: OrgFactory) -> None:
+        org = await orgs.create(roles=("owner", "member"))
+        await create_deal(org.owner.client, name="Owner's deal", target_company="O Ltd")
+        await create_deal(org.member.client, name="Member's deal", target_company="M Ltd")
+        job = await export(org.owner, owner_id=str(org.member.user_id))
+        response = await download(org.owner.client, job["download_url"])
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        assert [r[0] for r in rows[1:]] == ["Member's deal"]
+
     async def test_xlsx_reads_back(self, orgs: OrgFactory) -> None:
         org = await orgs.create(roles=("owner",))
         await create_deal(

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Query
 from fastapi.responses import RedirectResponse, Response
 
 from mandate.authz.roles import Permission
-from mandate.deal import forms, repository, service
+from mandate.deal import exports, forms, repository, service
 from mandate.deal.schemas import DealExportRequest, ExportFormat
 from mandate.kit.session import DbSession
 from mandate.web.deps import OrgPage
@@ -37,13 +37,7 @@ async def confirm(
     page, ctx = pair
     ctx.require(Permission.DEAL_READ)
     wanted = _request(q, stage, owner, archived, "csv", ctx.user.id)
-    flt = repository.DealFilter(
-        stage=wanted.stage.value if wanted.stage else None,
-        owner_id=wanted.owner_id,
-        q=wanted.q,
-        archived=wanted.archived,
-    )
-    matching = len(await repository.export_deals(db, flt, limit=100_001))
+    matching = await repository.count_matching(db, exports.filter_for(wanted))
     context = page.context(wanted=wanted, matching=matching, owner=owner, formats=list(ExportFormat))
     return render(page.request, "deal/export.html", context)
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from mandate.deal.models import Stage
-from mandate.deal.repository import DealSummary
-from mandate.deal.schemas import ExportFormat
+from mandate.deal.repository import DealFilter, DealSummary
+from mandate.deal.schemas import DealExportRequest, ExportFormat
 from mandate.kit.money import Money
 from mandate.render.csvstream import csv_chunks
 from mandate.render.xlsx import Column, ColumnFormat, xlsx_bytes
@@ -28,6 +28,11 @@ COLUMNS = (
     Column("Created", ColumnFormat.DATETIME),
     Column("Updated", ColumnFormat.DATETIME),
 )
+
+
+def filter_for(request: DealExportRequest) -> DealFilter:
+    stage = request.stage.value if request.stage else None
+    return DealFilter(stage=stage, owner_id=request.owner_id, q=request.q, archived=request.archived)
 
 
 def _size(deal: DealSummary) -> Decimal | None:
