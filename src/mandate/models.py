@@ -5,6 +5,7 @@ from mandate.audit.models import AuditEntry
 from mandate.deal.models import Deal
 from mandate.document.library.models import DocumentTemplate
 from mandate.document.models import Document, DocumentRevision
+from mandate.event.models import Attendee, AttendeeHistory, Event, EventSession, TicketType
 from mandate.jobs.models import Job
 from mandate.kit.db import Base
 from mandate.mail.models import MailAttachment, MailMessage, NotificationPreference
@@ -12,12 +13,16 @@ from mandate.organization.models import ApiToken, Invitation, Membership, Organi
 
 __all__ = [
     "ApiToken",
+    "Attendee",
+    "AttendeeHistory",
     "AuditEntry",
     "Base",
     "Deal",
     "Document",
     "DocumentRevision",
     "DocumentTemplate",
+    "Event",
+    "EventSession",
     "Invitation",
     "Job",
     "MailAttachment",
@@ -25,6 +30,7 @@ __all__ = [
     "Membership",
     "NotificationPreference",
     "Organization",
+    "TicketType",
     "User",
     "UserSession",
 ]

@@ -24,10 +24,12 @@ class Permission(StrEnum):
     DOCUMENT_READ = "document.read"
     DOCUMENT_WRITE = "document.write"
     TEMPLATE_MANAGE = "template.manage"
+    EVENT_READ = "event.read"
+    EVENT_WRITE = "event.write"
 
 
-_VIEWER = {Permission.ORG_READ, Permission.DEAL_READ, Permission.DOCUMENT_READ}
-_MEMBER = _VIEWER | {Permission.DEAL_WRITE, Permission.DOCUMENT_WRITE}
+_VIEWER = {Permission.ORG_READ, Permission.DEAL_READ, Permission.DOCUMENT_READ, Permission.EVENT_READ}
+_MEMBER = _VIEWER | {Permission.DEAL_WRITE, Permission.DOCUMENT_WRITE, Permission.EVENT_WRITE}
 _ADMIN = _MEMBER | {
     Permission.ORG_MANAGE,
     Permission.MEMBERS_MANAGE,
