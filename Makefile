@@ -52,6 +52,7 @@ bench: setup
 	$(BIN)/python -m bench.deals
 	$(BIN)/python -m bench.jobs
 	$(BIN)/python -m bench.live
+	$(BIN)/python -m bench.autosave
 
 erd: setup
 	$(BIN)/python scripts/erd.py > docs/erd.md

@@ -316,7 +316,7 @@ def verdict_line(result: dict[str, dict[str, Any]]) -> str:
     return f"Verdict (issue 2 target: Mandate/floor ratio <= {TARGET_RATIO:g}): " + "; ".join(parts)
 
 
-def _git(*args: str) -> str | None:
+def git(*args: str) -> str | None:
     try:
         out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True)
     except (OSError, subprocess.CalledProcessError):
@@ -384,8 +384,8 @@ def main(argv: list[str] | None = None) -> int:
         "deals": DEAL_COUNT,
         "measured_at": datetime.now(UTC).isoformat(),
         "duration_s": round(time.perf_counter() - started, 1),
-        "git_commit": _git("rev-parse", "HEAD"),
-        "src_modified": bool(_git("status", "--porcelain", "--", "src", "migrations")),
+        "git_commit": git("rev-parse", "HEAD"),
+        "src_modified": bool(git("status", "--porcelain", "--", "src", "migrations")),
         "machine": {
             "cpus": os.cpu_count(),
             "platform": platform.platform(),

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 BODY_ENV = "MANDATE_BENCH_FLOOR_BODY"
@@ -30,4 +30,15 @@ def create_app() -> Starlette:
     async def healthz(_request: Request) -> Response:
         return Response(HEALTH_BODY, media_type="application/json")
 
-    return Starlette(routes=[Route("/api/deals", deals), Route("/healthz", healthz)])
+    async def save_content(request: Request) -> Response:
+        # The autosave floor: read and parse the body as Mandate must, answer the next version.
+        payload = await request.json()
+        return JSONResponse({"version": payload["base_version"] + 1, "saved_at": "2026-01-01T00:00:00+00:00"})
+
+    return Starlette(
+        routes=[
+            Route("/api/deals", deals),
+            Route("/healthz", healthz),
+            Route("/api/document-generation/documents/{document_id}/content", save_content, methods=["PATCH"]),
+        ]
+    )

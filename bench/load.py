@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import httpx
@@ -29,6 +29,10 @@ class LoadConfig:
     timeout_s: float = 30.0
 
 
+# Sends one request as client number N (writes that carry per-client state); the default is a GET.
+Sender = Callable[[int, httpx.AsyncClient], Awaitable[httpx.Response]]
+
+
 @dataclass(frozen=True)
 class Target:
     name: str
@@ -37,6 +41,7 @@ class Target:
     headers: Mapping[str, str] = field(default_factory=dict)
     expected_length: int | None = None
     cpu_seconds: Callable[[], float | None] | None = None  # the server's CPU clock, if known
+    send: Sender | None = None
 
 
 @dataclass
@@ -84,13 +89,13 @@ def _split(total: int, parts: int) -> list[int]:
 
 
 async def _phase(target: Target, clients: Sequence[httpx.AsyncClient], count: int, budget_s: float) -> LoadResult:
-    """Send ``count`` GETs from all clients at once; stop early when the budget runs out."""
+    """Send ``count`` requests from all clients at once; stop early when the budget runs out."""
     remaining = count
     result = LoadResult()
     errors: list[str] = []
     deadline = time.monotonic() + budget_s
 
-    async def worker(client: httpx.AsyncClient) -> None:
+    async def worker(index: int, client: httpx.AsyncClient) -> None:
         nonlocal remaining
         while remaining > 0 and not errors:
             if time.monotonic() > deadline:
@@ -98,7 +103,7 @@ async def _phase(target: Target, clients: Sequence[httpx.AsyncClient], count: in
                 return
             remaining -= 1
             started = time.perf_counter()
-            response = await client.get(target.path)
+            response = await (target.send(index, client) if target.send else client.get(target.path))
             body = await response.aread()
             elapsed_ms = (time.perf_counter() - started) * 1000
             if response.status_code != 200 or (
@@ -109,7 +114,7 @@ async def _phase(target: Target, clients: Sequence[httpx.AsyncClient], count: in
             result.latencies_ms.append(elapsed_ms)
 
     started = time.perf_counter()
-    await asyncio.gather(*(worker(c) for c in clients))
+    await asyncio.gather(*(worker(i, c) for i, c in enumerate(clients)))
     result.wall_s = time.perf_counter() - started
     if errors:
         raise LoadError(f"{target.name}: bad response from {target.path}: {errors[0]}")
