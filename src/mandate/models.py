@@ -3,6 +3,7 @@
 from mandate.account.models import User, UserSession
 from mandate.audit.models import AuditEntry
 from mandate.deal.models import Deal
+from mandate.document.exports.models import DocumentExport
 from mandate.document.library.models import DocumentTemplate
 from mandate.document.models import Document, DocumentRevision
 from mandate.jobs.models import Job
@@ -16,6 +17,7 @@ __all__ = [
     "Base",
     "Deal",
     "Document",
+    "DocumentExport",
     "DocumentRevision",
     "DocumentTemplate",
     "Invitation",
