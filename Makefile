@@ -51,6 +51,7 @@ fmt: setup
 bench: setup
 	$(BIN)/python -m bench.deals
 	$(BIN)/python -m bench.jobs
+	$(BIN)/python -m bench.document_export
 	$(BIN)/python -m bench.live
 	$(BIN)/python -m bench.autosave
 

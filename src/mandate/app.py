@@ -34,6 +34,7 @@ def _routers() -> list[object]:
     from mandate.billing.api import router as billing_api
     from mandate.deal.api import router as deal_api
     from mandate.document.api import router as document_api
+    from mandate.document.exports.api import router as document_export_api
     from mandate.document.library.api import router as template_api
     from mandate.jobs.api import router as jobs_api
     from mandate.live.api import router as live_api
@@ -49,6 +50,7 @@ def _routers() -> list[object]:
         deal_api,
         template_api,
         document_api,
+        document_export_api,
         audit_api,
         billing_api,
         staff_api,

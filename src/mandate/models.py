@@ -3,6 +3,7 @@
 from mandate.account.models import User, UserSession
 from mandate.audit.models import AuditEntry
 from mandate.deal.models import Deal
+from mandate.document.exports.models import DocumentExport
 from mandate.document.library.models import DocumentTemplate
 from mandate.document.models import Document, DocumentRevision
 from mandate.event.models import Attendee, AttendeeHistory, Event, EventSession, TicketType
@@ -19,6 +20,7 @@ __all__ = [
     "Base",
     "Deal",
     "Document",
+    "DocumentExport",
     "DocumentRevision",
     "DocumentTemplate",
     "Event",

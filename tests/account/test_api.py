@@ -344,7 +344,7 @@ class TestMe:
                 "paid_events": False,
                 "community_post": True,
             },
-            "limits": {"members": 3, "active_deals": 25},
+            "limits": {"members": 3, "active_deals": 25, "document_exports_per_month": 200},
         }
         assert body["csrf_token"] is None
         assert body["is_staff"] is False

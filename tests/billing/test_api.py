@@ -21,10 +21,10 @@ class TestTiers:
             "enterprise": (159800, "GBP", "month"),
         }
         assert {k: t["limits"] for k, t in tiers.items()} == {
-            "free": {"members": 1, "active_deals": 5},
-            "starter": {"members": 3, "active_deals": 25},
-            "professional": {"members": 10, "active_deals": 250},
-            "enterprise": {"members": None, "active_deals": None},
+            "free": {"members": 1, "active_deals": 5, "document_exports_per_month": 0},
+            "starter": {"members": 3, "active_deals": 25, "document_exports_per_month": 200},
+            "professional": {"members": 10, "active_deals": 250, "document_exports_per_month": 2000},
+            "enterprise": {"members": None, "active_deals": None, "document_exports_per_month": None},
         }
         flags = {k: {f for f, on in t["features"].items() if on} for k, t in tiers.items()}
         assert flags == {

@@ -57,6 +57,8 @@ class TestCheckLimit:
             ("free", Limit.ACTIVE_DEALS, 5),
             ("starter", Limit.ACTIVE_DEALS, 25),
             ("professional", Limit.ACTIVE_DEALS, 250),
+            ("starter", Limit.DOCUMENT_EXPORTS_PER_MONTH, 200),
+            ("professional", Limit.DOCUMENT_EXPORTS_PER_MONTH, 2000),
         ],
     )
     def test_allows_up_to_the_cap(self, tier: str, name: Limit, cap: int) -> None:

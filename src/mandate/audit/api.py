@@ -16,7 +16,7 @@ from mandate.audit.schemas import AuditEntryOut, AuditList
 from mandate.authz.dependencies import CurrentOrg
 from mandate.authz.roles import Permission
 from mandate.kit.errors import ValidationFailed, responses
-from mandate.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor, decode_cursor, encode_cursor
+from mandate.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor, decode_time_cursor, encode_cursor
 from mandate.kit.session import DbSession
 from mandate.render.csvstream import csv_chunks
 
@@ -58,16 +58,7 @@ def audit_filter(
 
 
 def page_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
-    if not cursor:
-        return None
-    decoded = decode_cursor(cursor, sort=CURSOR_SORT)
-    try:
-        at = datetime.fromisoformat(str(decoded.value))
-        if at.tzinfo is None:
-            raise ValueError("cursor time has no timezone")
-        return at, uuid.UUID(decoded.id)
-    except ValueError:
-        raise ValidationFailed.field("cursor", "Cursor is not valid") from None
+    return decode_time_cursor(cursor, sort=CURSOR_SORT) if cursor else None
 
 
 def next_cursor(entries: list[AuditEntry], limit: int) -> str | None:

@@ -25,7 +25,11 @@ def require_feature(org: Organization, feature: Feature, *, base_url: str = "") 
     )
 
 
-_NOUNS = {Limit.MEMBERS: ("member", "members"), Limit.ACTIVE_DEALS: ("active deal", "active deals")}
+_NOUNS = {
+    Limit.MEMBERS: ("member", "members"),
+    Limit.ACTIVE_DEALS: ("active deal", "active deals"),
+    Limit.DOCUMENT_EXPORTS_PER_MONTH: ("document export a month", "document exports a month"),
+}
 
 
 def _noun(name: Limit, count: int) -> str:
@@ -40,7 +44,7 @@ def check_limit(org: Organization, name: Limit, current: int, *, base_url: str =
         return
     upgrade = lowest_tier_above_limit(name, current + 1)
     raise LimitReached(
-        f"Your {get_tier(org.tier).name} plan allows {cap} {_noun(name, cap)}",
+        f"Your {get_tier(org.tier).name} plan allows {cap:,} {_noun(name, cap)}",
         limit=cap,
         current=current,
         limit_name=name.value,

@@ -16,6 +16,7 @@ class Feature(StrEnum):
 class Limit(StrEnum):
     MEMBERS = "members"
     ACTIVE_DEALS = "active_deals"
+    DOCUMENT_EXPORTS_PER_MONTH = "document_exports_per_month"
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ TIERS: tuple[Tier, ...] = (
         0,
         "GBP",
         "For a dealmaker trying Mandate on a live deal",
-        {Limit.MEMBERS: 1, Limit.ACTIVE_DEALS: 5},
+        {Limit.MEMBERS: 1, Limit.ACTIVE_DEALS: 5, Limit.DOCUMENT_EXPORTS_PER_MONTH: 0},
     ),
     Tier(
         "starter",
@@ -53,7 +54,7 @@ TIERS: tuple[Tier, ...] = (
         279_00,
         "GBP",
         "For a small advisory team",
-        {Limit.MEMBERS: 3, Limit.ACTIVE_DEALS: 25},
+        {Limit.MEMBERS: 3, Limit.ACTIVE_DEALS: 25, Limit.DOCUMENT_EXPORTS_PER_MONTH: 200},
         _STARTER_FEATURES,
     ),
     Tier(
@@ -63,7 +64,7 @@ TIERS: tuple[Tier, ...] = (
         598_00,
         "GBP",
         "For boutiques running many mandates",
-        {Limit.MEMBERS: 10, Limit.ACTIVE_DEALS: 250},
+        {Limit.MEMBERS: 10, Limit.ACTIVE_DEALS: 250, Limit.DOCUMENT_EXPORTS_PER_MONTH: 2_000},
         _PRO_FEATURES,
     ),
     Tier(
@@ -73,7 +74,7 @@ TIERS: tuple[Tier, ...] = (
         1_598_00,
         "GBP",
         "For PE and corporate-development teams",
-        {Limit.MEMBERS: None, Limit.ACTIVE_DEALS: None},
+        {Limit.MEMBERS: None, Limit.ACTIVE_DEALS: None, Limit.DOCUMENT_EXPORTS_PER_MONTH: None},
         _PRO_FEATURES,
     ),
 )

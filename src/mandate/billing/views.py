@@ -22,6 +22,7 @@ FEATURE_WORDS: dict[Feature, str] = {
 LIMIT_WORDS: dict[Limit, tuple[str, str]] = {
     Limit.MEMBERS: ("team member", "team members"),
     Limit.ACTIVE_DEALS: ("active deal", "active deals"),
+    Limit.DOCUMENT_EXPORTS_PER_MONTH: ("document export a month", "document exports a month"),
 }
 
 
@@ -29,6 +30,8 @@ def limit_text(limit: Limit, value: int | None) -> str:
     one, many = LIMIT_WORDS[limit]
     if value is None:
         return f"Unlimited {many}"
+    if value == 0:
+        return f"No {many}"
     return f"{value:,} {one if value == 1 else many}"
 
 

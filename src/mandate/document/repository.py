@@ -13,8 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mandate.account.models import User
 from mandate.document.models import Document, DocumentRevision, DocumentStatus
-from mandate.kit.errors import ValidationFailed
-from mandate.kit.pagination import Cursor, Page, decode_cursor, encode_cursor
+from mandate.kit.pagination import Page, decode_time_cursor, time_page
 
 _SORT = "-updated_at"
 
@@ -33,17 +32,6 @@ async def get_document(session: AsyncSession, document_id: uuid.UUID, *, fresh: 
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-def _after(token: str) -> tuple[datetime, uuid.UUID]:
-    after = decode_cursor(token, sort=_SORT)
-    try:
-        moment = datetime.fromisoformat(after.value)
-        if moment.tzinfo is None:
-            raise ValueError("cursor time has no timezone")
-        return moment, uuid.UUID(after.id)
-    except (TypeError, ValueError):
-        raise ValidationFailed.field("cursor", "Cursor is not valid") from None
-
-
 async def list_documents(
     session: AsyncSession, flt: DocumentFilter, *, limit: int, cursor: str | None
 ) -> Page[Document]:
@@ -56,16 +44,11 @@ async def list_documents(
     if flt.q:
         stmt = stmt.where(func.lower(Document.title).contains(flt.q.lower(), autoescape=True))
     if cursor:
-        moment, last_id = _after(cursor)
+        moment, last_id = decode_time_cursor(cursor, sort=_SORT)
         stmt = stmt.where(or_(Document.updated_at < moment, and_(Document.updated_at == moment, Document.id < last_id)))
     stmt = stmt.order_by(Document.updated_at.desc(), Document.id.desc()).limit(limit + 1)
     rows = list((await session.execute(stmt)).scalars())
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1]
-        next_cursor = encode_cursor(Cursor(_SORT, last.updated_at.isoformat(), str(last.id)))
-    return Page(rows, next_cursor)
+    return time_page(rows, limit, sort=_SORT, moment=lambda r: r.updated_at, row_id=lambda r: r.id)
 
 
 async def save_content(

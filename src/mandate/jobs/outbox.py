@@ -25,12 +25,14 @@ def enqueue(
     organization_id: uuid.UUID | None = None,
     created_by_id: uuid.UUID | None = None,
     delay_seconds: float = 0,
+    job_id: uuid.UUID | None = None,
 ) -> Job:
+    """`job_id` lets the caller name the job in rows and events it writes first (they go out in order)."""
     spec = get_spec(name)
     if spec is None:
         raise ValueError(f"no job type {name!r} is registered")
     job = Job(
-        id=uuid.uuid4(),
+        id=job_id or uuid.uuid4(),
         name=name,
         payload=payload or {},
         organization_id=organization_id or current_organization(session),

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mandate.jobs.models import Job
-from mandate.runtime import Runtime
+from mandate.kit.session import run_after_commit
+from mandate.kit.tenancy import set_organization
+from mandate.runtime import Runtime, attach
 
 
 class JobFailed(Exception):
@@ -25,6 +28,18 @@ class JobContext:
     @property
     def payload(self) -> dict[str, Any]:
         return self.job.payload
+
+    @asynccontextmanager
+    async def separately(self) -> AsyncIterator[AsyncSession]:
+        """A second session that commits when the block ends, for progress people must see before the
+        job finishes (a status moving to running). It is not rolled back with the job: keep it idempotent,
+        and use it before the job's own session writes anything (SQLite allows one writer)."""
+        side = attach(AsyncSession(self.session.bind, expire_on_commit=False, autoflush=False), self.runtime)
+        set_organization(side, self.job.organization_id)
+        async with side:
+            yield side
+            await side.commit()
+        await run_after_commit(side)
 
 
 JobResult = dict[str, Any] | None

@@ -139,6 +139,7 @@ async def _fail_or_retry(factory: Factory, runtime: Runtime, claim: Claim, spec:
         if final and spec is not None:
             await call_failure_hook(session, spec, claim.job_id, values["last_error"])
         await session.commit()
+    await run_after_commit(session)  # what the failure hook published
     if not final:
         await runtime.jobs.submit(claim.job_id, delay=delay)
         return "retrying"

@@ -1,4 +1,5 @@
-"""The safety net: re-enqueue jobs whose queue message was lost or whose worker died."""
+"""The per-minute tick: re-enqueue jobs whose queue message was lost or whose worker died, and start
+the maintenance jobs that have work (`periodic`)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from mandate.jobs import periodic
 from mandate.jobs.models import Job, JobStatus
 from mandate.jobs.registry import get_spec
 from mandate.jobs.runner import call_failure_hook
 from mandate.kit.db import utcnow
 from mandate.kit.logging import get_logger
+from mandate.kit.session import run_after_commit
 from mandate.kit.tenancy import set_organization
 from mandate.runtime import Runtime, attach
 
@@ -32,12 +35,14 @@ async def sweep(factory: async_sessionmaker[AsyncSession], runtime: Runtime) -> 
         lost = (await session.scalars(_ids(stale_queued & (Job.run_at < now - grace)))).all()
         expired_lease = (Job.status == JobStatus.RUNNING.value) & (Job.locked_until < now)
         orphaned = (await session.scalars(_ids(expired_lease))).all()
+        maintenance = await periodic.enqueue_due(session)
         await session.commit()
+    await run_after_commit(session)  # failure hooks' events, maintenance jobs to the queue
     ids: list[uuid.UUID] = [*lost, *orphaned]
     for job_id in ids:
         await runtime.jobs.submit(job_id)
-    if ids or exhausted:
-        log.info("jobs_swept", requeued=len(ids), failed=exhausted)
+    if ids or exhausted or maintenance:
+        log.info("jobs_swept", requeued=len(ids), failed=exhausted, maintenance=maintenance)
     return len(ids)
 
 

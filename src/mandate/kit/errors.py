@@ -91,6 +91,12 @@ class Conflict(AppError):
     title = "Conflict"
 
 
+class Gone(AppError):
+    status = 410
+    code = "gone"
+    title = "This is no longer available"
+
+
 class EntitlementRequired(AppError):
     status = 402
     code = "entitlement_required"
@@ -128,6 +134,7 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         403: "Role does not allow this, or CSRF check failed",
         404: "Not found (or another organization's)",
         409: "Conflict with the current state",
+        410: "Gone: it existed but was removed",
         422: "Invalid input; `errors` names each field",
         429: "Rate limited",
     }

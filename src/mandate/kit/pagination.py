@@ -5,7 +5,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from mandate.kit.errors import ValidationFailed
@@ -43,3 +46,26 @@ def decode_cursor(token: str, *, sort: str) -> Cursor:
 class Page(Generic[T]):
     items: list[T]
     next_cursor: str | None
+
+
+def decode_time_cursor(token: str, *, sort: str) -> tuple[datetime, uuid.UUID]:
+    """A cursor over (timestamp, id), newest first: the last row's time and id."""
+    after = decode_cursor(token, sort=sort)
+    try:
+        moment = datetime.fromisoformat(str(after.value))
+        if moment.tzinfo is None:
+            raise ValueError("cursor time has no timezone")
+        return moment, uuid.UUID(after.id)
+    except (TypeError, ValueError):
+        raise ValidationFailed.field("cursor", "Cursor is not valid") from None
+
+
+def time_page(
+    rows: list[T], limit: int, *, sort: str, moment: Callable[[T], datetime], row_id: Callable[[T], Any]
+) -> Page[T]:
+    """`rows` fetched with limit + 1: the first `limit`, and a cursor when there were more."""
+    if len(rows) <= limit:
+        return Page(rows, None)
+    kept = rows[:limit]
+    last = kept[-1]
+    return Page(kept, encode_cursor(Cursor(sort, moment(last).isoformat(), str(row_id(last)))))

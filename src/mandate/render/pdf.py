@@ -86,14 +86,29 @@ def _templates() -> Environment:
 
 
 def print_document_html(
-    title: TitleBlock, body_html: str, *, letterhead: Letterhead | None = None, lang: str = "en"
+    title: TitleBlock,
+    body_html: str,
+    *,
+    letterhead: Letterhead | None = None,
+    lang: str = "en",
+    cover: bool = False,
+    inline_css: str | None = None,
 ) -> str:
-    """A full HTML page: letterhead, title block, then `body_html` (already sanitised HTML)."""
+    """A full HTML page: letterhead, title block (alone on a cover page when `cover`), then `body_html`
+    (already sanitised HTML). `inline_css` makes the page stand alone outside the PDF renderer."""
     template = _templates().get_template("print/document.html")
-    return template.render(title=title, body_html=body_html, letterhead=letterhead, lang=lang)
+    return template.render(
+        title=title, body_html=body_html, letterhead=letterhead, lang=lang, cover=cover, inline_css=inline_css
+    )
 
 
 def document_pdf(
-    title: TitleBlock, body_html: str, *, letterhead: Letterhead | None = None, page_size: PageSize = PageSize.A4
+    title: TitleBlock,
+    body_html: str,
+    *,
+    letterhead: Letterhead | None = None,
+    page_size: PageSize = PageSize.A4,
+    cover: bool = False,
 ) -> bytes:
-    return html_to_pdf(print_document_html(title, body_html, letterhead=letterhead), page_size=page_size)
+    html = print_document_html(title, body_html, letterhead=letterhead, cover=cover)
+    return html_to_pdf(html, page_size=page_size)
