@@ -30,6 +30,7 @@
     conflict: null, // the server's answer while a conflict waits for the user
     halted: false, // finalised elsewhere, or the role no longer allows editing
     offline: false, // the last attempt did not reach the server
+    ownEvent: null, // a live save notice by this user that arrived while a save was under way
   };
 
   const clock = (iso) =>
@@ -84,6 +85,7 @@
     } finally {
       state.inFlight = null;
     }
+    settleOwnEvent();
     if (outcome === "retry") retryLater();
     else if (outcome === "saved" && dirty()) schedule(DEBOUNCE_MS);
   }
@@ -172,13 +174,13 @@
   function comparison(mine, theirs, author) {
     const cols = el("div", { class: "diffcols" },
       el("section", { class: "diffcol", "aria-label": "Your version" },
-        el("h3", { text: "Your version" }), el("pre", { class: "diffcol__text", text: mine })),
+        el("h3", { text: "Your version" }), el("pre", { class: "diffcol__text", tabindex: "0", text: mine })),
       el("section", { class: "diffcol", "aria-label": "Saved version" },
         el("h3", { text: `Saved version${author ? ` by ${author}` : ""}` }),
-        el("pre", { class: "diffcol__text", text: theirs })));
+        el("pre", { class: "diffcol__text", tabindex: "0", text: theirs })));
     const diff = lineDiff(mine, theirs);
     if (!diff) return cols;
-    const list = el("ol", { class: "difflines", "aria-label": "Line by line differences" });
+    const list = el("ol", { class: "difflines", tabindex: "0", "aria-label": "Line by line differences" });
     diff.forEach(([kind, text]) => {
       const prefix = { mine: "Only in yours: ", theirs: "Only in the saved version: ", same: "" }[kind];
       const line = el("li", { class: `diffline diffline--${kind}` });
@@ -240,6 +242,14 @@
 
   // --- Live notices -------------------------------------------------------------------------
 
+  // After a save's answer: a save announced meanwhile by the same person that is not this one came from
+  // another window.
+  function settleOwnEvent() {
+    const event = state.ownEvent;
+    state.ownEvent = null;
+    if (event && event.version > state.version) announce(event);
+  }
+
   function listen(url) {
     if (!url || !window.EventSource) return;
     const source = new EventSource(url);
@@ -250,11 +260,18 @@
       } catch {
         return;
       }
-      if (!event || event.version <= state.version) return; // our own save, or one we already have
-      const who = event.author_id === userId ? "you in another window" : event.author;
-      liveNotice.textContent = `Updated by ${who} just now (version ${event.version}).`;
-      liveNotice.classList.add("livenotice--shown");
+      if (!event || event.version <= state.version) return; // one this editor already has
+      if (event.author_id === userId && state.inFlight) {
+        state.ownEvent = event; // most likely this editor's own save, announced before its answer came
+        return;
+      }
+      announce(event);
     });
+  }
+
+  function announce(event) {
+    const who = event.author_id === userId ? "you in another window" : event.author;
+    liveNotice.textContent = `Updated by ${who} just now (version ${event.version}).`;
   }
 
   // --- Toolbar ------------------------------------------------------------------------------
