@@ -93,12 +93,39 @@ def text(form: Mapping[str, Any], name: str, default: str = "") -> str:
 
 @dataclass(frozen=True)
 class DiffLine:
-    kind: str  # "same", "mine" (only in this edit) or "theirs" (only in the saved version)
+    kind: str  # "same", "mine" (only in this edit), "theirs" (only in the saved version) or "skip"
     text: str
 
 
-def line_diff(mine: str, theirs: str) -> list[DiffLine]:
-    """A line-by-line comparison for the conflict page: what each side has that the other lacks."""
+def line_diff(mine: str, theirs: str, context: int = 2) -> list[DiffLine]:
+    """What each side has that the other lacks, with `context` unchanged lines around each change;
+    longer unchanged runs collapse into one "skip" line."""
+    return _collapse(_full_diff(mine, theirs), context)
+
+
+def _collapse(lines: list[DiffLine], context: int) -> list[DiffLine]:
+    changed = [i for i, line in enumerate(lines) if line.kind != "same"]
+    near = {j for i in changed for j in range(i - context, i + context + 1)}
+    out: list[DiffLine] = []
+    skipped = 0
+    for i, line in enumerate(lines):
+        if i in near:
+            if skipped:
+                out.append(_skip(skipped))
+            skipped = 0
+            out.append(line)
+        else:
+            skipped += 1
+    if skipped:
+        out.append(_skip(skipped))
+    return out
+
+
+def _skip(count: int) -> DiffLine:
+    return DiffLine("skip", f"… {count} unchanged line{'' if count == 1 else 's'}")
+
+
+def _full_diff(mine: str, theirs: str) -> list[DiffLine]:
     a, b = theirs.splitlines(), mine.splitlines()
     out: list[DiffLine] = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():

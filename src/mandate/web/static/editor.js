@@ -171,6 +171,25 @@
     return out;
   }
 
+  // Changed lines with a little context; long unchanged runs become "… 12 unchanged lines".
+  function collapse(diff, context = 2) {
+    const keep = diff.map(([kind]) => kind !== "same");
+    const near = keep.map((_, i) => keep.slice(Math.max(0, i - context), i + context + 1).some(Boolean));
+    const out = [];
+    let skipped = 0;
+    diff.forEach((line, i) => {
+      if (near[i]) {
+        if (skipped) out.push(["skip", `… ${skipped} unchanged line${skipped === 1 ? "" : "s"}`]);
+        skipped = 0;
+        out.push(line);
+      } else {
+        skipped++;
+      }
+    });
+    if (skipped) out.push(["skip", `… ${skipped} unchanged line${skipped === 1 ? "" : "s"}`]);
+    return out;
+  }
+
   function comparison(mine, theirs, author) {
     const cols = el("div", { class: "diffcols" },
       el("section", { class: "diffcol", "aria-label": "Your version" },
@@ -180,8 +199,13 @@
         el("pre", { class: "diffcol__text", tabindex: "0", text: theirs })));
     const diff = lineDiff(mine, theirs);
     if (!diff) return cols;
+    const shown = collapse(diff);
     const list = el("ol", { class: "difflines", tabindex: "0", "aria-label": "Line by line differences" });
-    diff.forEach(([kind, text]) => {
+    shown.forEach(([kind, text]) => {
+      if (kind === "skip") {
+        list.append(el("li", { class: "diffline diffline--skip", text }));
+        return;
+      }
       const prefix = { mine: "Only in yours: ", theirs: "Only in the saved version: ", same: "" }[kind];
       const line = el("li", { class: `diffline diffline--${kind}` });
       if (prefix) line.append(el("span", { class: "visually-hidden", text: prefix }));
