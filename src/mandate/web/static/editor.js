@@ -213,7 +213,8 @@
       line.append(document.createTextNode(text || " "));
       list.append(line);
     });
-    return el("div", { class: "compare" }, cols, el("h3", { text: "Differences" }), list);
+    return el("div", { class: "compare" }, el("h3", { text: "Differences" }), list,
+      el("h3", { text: "Both versions in full" }), cols);
   }
 
   function showConflict(body) {
