@@ -24,6 +24,7 @@ from mandate.deal.forms import DealForm, field_errors
 from mandate.deal.history import timeline
 from mandate.deal.live import deal_channel
 from mandate.deal.models import Deal, Stage
+from mandate.document import repository as document_repo
 from mandate.kit.db import utcnow
 from mandate.kit.errors import AppError, LimitReached, NotFound, ValidationFailed
 from mandate.kit.session import DbSession
@@ -43,6 +44,7 @@ templates.env.filters["initials"] = forms.initials
 # Errors a form re-renders itself; anything else (401/403/404/500) gets the error page.
 RECOVERABLE = frozenset({402, 409, 422})
 EXPORT_FILTERS = ("q", "stage", "owner", "archived")
+DEAL_DOCUMENTS = 10
 
 
 def _base(request: Request) -> str:
@@ -314,7 +316,13 @@ async def _detail_context(
     deal = await service.get(db, ctx, deal_id)
     names = {user.id: user.full_name for _m, user in await org_repo.members(db)}
     entries = await audit_repo.for_subject(db, "deal", str(deal.id))
+    documents = await document_repo.list_documents(
+        db, document_repo.DocumentFilter(deal_id=deal.id), limit=DEAL_DOCUMENTS, cursor=None
+    )
     return page.context(
+        documents=documents.items,
+        more_documents=documents.next_cursor is not None,
+        can_write_documents=page.can(Permission.DOCUMENT_WRITE),
         deal=deal,
         stage=Stage(deal.stage),
         events=timeline(entries, names, deal.currency),

@@ -12,6 +12,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mandate.account.models import User
+from mandate.deal.models import Deal
 from mandate.document.models import Document, DocumentRevision, DocumentStatus
 from mandate.kit.pagination import Page, decode_time_cursor, time_page
 
@@ -110,3 +111,17 @@ async def user_name(session: AsyncSession, user_id: uuid.UUID | None) -> str | N
         return None
     name: str | None = await session.scalar(select(User.full_name).where(User.id == user_id))
     return name
+
+
+async def deal_names(session: AsyncSession, deal_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Names of the deals documents link to, for lists (one query)."""
+    if not deal_ids:
+        return {}
+    stmt = select(Deal.id, Deal.name).where(Deal.id.in_(deal_ids))
+    return {row.id: row.name for row in (await session.execute(stmt)).all()}
+
+
+async def deal_options(session: AsyncSession) -> list[tuple[uuid.UUID, str]]:
+    """Deals a document can be written for: not archived, by name."""
+    stmt = select(Deal.id, Deal.name).where(Deal.archived_at.is_(None)).order_by(Deal.name, Deal.id)
+    return [(row.id, row.name) for row in (await session.execute(stmt)).all()]

@@ -25,6 +25,9 @@ def routers() -> list[APIRouter]:
     from mandate.deal.export_views import router as deal_export_views
     from mandate.deal.views import router as deal_views
     from mandate.document.export_views import router as document_export_views
+    from mandate.document.editor_views import router as document_editor_views
+    from mandate.document.library.views import router as template_views
+    from mandate.document.views import router as document_views
     from mandate.jobs.views import router as job_views
     from mandate.mail.views import router as mail_views
     from mandate.organization.views import router as organization_views
@@ -36,6 +39,9 @@ def routers() -> list[APIRouter]:
         deal_export_views,
         deal_views,
         document_export_views,
+        document_views,
+        document_editor_views,
+        template_views,
         organization_views,
         billing_views,
         audit_views,
