@@ -24,8 +24,8 @@ def routers() -> list[APIRouter]:
     from mandate.billing.views import router as billing_views
     from mandate.deal.export_views import router as deal_export_views
     from mandate.deal.views import router as deal_views
-    from mandate.document.export_views import router as document_export_views
     from mandate.document.editor_views import router as document_editor_views
+    from mandate.document.export_views import router as document_export_views
     from mandate.document.library.views import router as template_views
     from mandate.document.views import router as document_views
     from mandate.jobs.views import router as job_views
