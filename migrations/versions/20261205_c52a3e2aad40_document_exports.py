@@ -1,7 +1,7 @@
 """document exports
 
 Revision ID: c52a3e2aad40
-Revises: 9510c311f9aa
+Revises: 6081c516f4c9
 Create Date: 2026-12-05 14:13:09.251877
 """
 
@@ -14,7 +14,7 @@ import mandate.kit.db
 
 
 revision: str = 'c52a3e2aad40'
-down_revision: str | None = '9510c311f9aa'
+down_revision: str | None = '6081c516f4c9'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
