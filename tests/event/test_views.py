@@ -290,6 +290,25 @@ class TestLiveValidation:
         )
         assert "start during the event" in r.text
 
+    async def test_ticket_and_settings_checks(self, orgs: OrgFactory) -> None:
+        org = await orgs.create(roles=("owner",))
+        event = await make_event(org.owner)
+        web = await orgs.login_cookie_client(org.owner.email)
+        data = {"name": "T", "sales_start_at": at_local(-48), "sales_end_at": at_local(-50)}
+        r = await web.post(
+            f"/events/{event['id']}/validate/ticket", data=data, headers={**HTMX, "HX-Trigger-Name": "sales_end_at"}
+        )
+        assert "Sales must end after they start" in r.text
+        data = {"capacity": "0", "claim_window_hours": "200"}
+        r = await web.post(
+            f"/events/{event['id']}/validate/settings",
+            data=data,
+            headers={**HTMX, "HX-Trigger-Name": "claim_window_hours"},
+        )
+        assert "from 0 to 168" in r.text
+        r = await web.post(f"/events/{event['id']}/validate/nothing", data=data, headers=HTMX)
+        assert r.status_code == 404
+
     async def test_other_org_404_viewer_403(self, orgs: OrgFactory) -> None:
         org, other = await orgs.create(roles=("owner", "viewer")), await orgs.create(roles=("owner",))
         event = await make_event(org.owner)
