@@ -98,6 +98,33 @@ class TestEventPage:
         assert (await submit(viewer, f"/events/{event['id']}/cancel")).status_code == 403
         assert (await submit(viewer, f"/events/{event['id']}/edit/basics", **basics())).status_code == 403
 
+    async def test_every_wizard_post_is_404_for_another_org_and_403_for_a_viewer(self, orgs: OrgFactory) -> None:
+        org, other = await orgs.create(roles=("owner", "viewer")), await orgs.create(roles=("owner",))
+        event = await make_event(org.owner)
+        slot = await add_session(org.owner, event["id"])
+        ticket = await add_ticket(org.owner, event["id"])
+        base = f"/events/{event['id']}"
+        posts = [
+            "/edit/basics",
+            "/edit/schedule",
+            "/edit/schedule/sessions",
+            f"/edit/schedule/sessions/{slot['id']}/delete",
+            f"/edit/schedule/sessions/{slot['id']}/move",
+            "/edit/tickets",
+            "/edit/tickets/types",
+            f"/edit/tickets/types/{ticket['id']}/delete",
+            "/publish",
+            "/cancel",
+            "/delete",
+        ]
+        stranger, viewer = await browser(orgs, other.owner.email), await browser(orgs, org.viewer.email)
+        for path in posts:
+            assert (await submit(stranger, base + path, direction="up")).status_code == 404, path
+            assert (await submit(viewer, base + path, direction="up")).status_code == 403, path
+        after = (await org.owner.client.get(f"/api/events/{event['id']}/sessions")).json()["items"]
+        assert [s["id"] for s in after] == [slot["id"]]
+        assert (await org.owner.client.get(f"/api/events/{event['id']}")).json()["status"] == "draft"
+
     async def test_cancel_and_delete(self, orgs: OrgFactory) -> None:
         org = await orgs.create(roles=("owner",))
         event, _ = await published_event(org.owner)
