@@ -36,6 +36,8 @@ def _routers() -> list[object]:
     from mandate.document.api import router as document_api
     from mandate.document.exports.api import router as document_export_api
     from mandate.document.library.api import router as template_api
+    from mandate.event.api import router as event_api
+    from mandate.event.public import router as public_event_api
     from mandate.jobs.api import router as jobs_api
     from mandate.live.api import router as live_api
     from mandate.mail.api import router as mail_api
@@ -51,6 +53,8 @@ def _routers() -> list[object]:
         template_api,
         document_api,
         document_export_api,
+        event_api,
+        public_event_api,
         audit_api,
         billing_api,
         staff_api,

@@ -28,6 +28,8 @@ def routers() -> list[APIRouter]:
     from mandate.document.export_views import router as document_export_views
     from mandate.document.library.views import router as template_views
     from mandate.document.views import router as document_views
+    from mandate.event.views import router as event_views
+    from mandate.event.wizard import router as event_wizard
     from mandate.jobs.views import router as job_views
     from mandate.mail.views import router as mail_views
     from mandate.organization.views import router as organization_views
@@ -42,6 +44,8 @@ def routers() -> list[APIRouter]:
         document_views,
         document_editor_views,
         template_views,
+        event_wizard,
+        event_views,
         organization_views,
         billing_views,
         audit_views,
