@@ -72,8 +72,8 @@ async def _editor_context(
 async def editor(document_id: str, request: Request, pair: OrgPage, db: DbSession) -> Response:
     page, ctx = pair
     parsed = _document_id(document_id)
+    live_url = await stream_url(db, [document_channel(parsed)])  # before the document is read
     document = await service.get(db, ctx, parsed)
-    live_url = await stream_url(db, [document_channel(parsed)])
     context = await _editor_context(page, ctx, db, document, live_url=live_url)
     return render(request, "document/editor.html", context)
 
