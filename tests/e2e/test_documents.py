@@ -232,7 +232,8 @@ class TestOffline:
         type_at_end(page, " Still offline.")
         pilot.check("offline")
         context.set_offline(False)
-        expect_saved(page)
+        # The `online` event retries at once; the backoff timer (at most 30 s) would get there too.
+        expect(page.locator("#save-status")).to_have_text(SAVED, timeout=35_000)
         page = reload(pilot, "back-online")
         expect(text_area(page)).to_have_value(re.compile(r"Written on the train\. Still offline\.$"))
 
