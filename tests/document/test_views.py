@@ -73,6 +73,20 @@ class TestDocumentList:
         assert fragment.status_code == 200
         assert "<html" not in fragment.text and "No documents match these filters" in fragment.text
 
+    async def test_query_count_does_not_grow_with_documents(self, orgs: OrgFactory, assert_query_count: Any) -> None:
+        org = await orgs.create()
+        deals = [await create_deal(org.owner.client, name=f"Deal {i}") for i in range(3)]
+        c = await web(orgs, org, "viewer")
+        await make_document(org.owner, deal_id=deals[0]["id"])
+        before = len(assert_query_count.statements)
+        await c.get("/documents")
+        one_document = len(assert_query_count.statements) - before
+        for i in range(20):
+            await make_document(org.owner, title=f"Doc {i}", deal_id=deals[i % 3]["id"])
+        with assert_query_count.expect(one_document):
+            response = await c.get("/documents")
+        assert response.text.count('class="dealtable__name"') == 21
+
     async def test_empty_state_explains_what_to_do(self, orgs: OrgFactory) -> None:
         org = await orgs.create()
         member = (await (await web(orgs, org, "member")).get("/documents")).text
@@ -228,10 +242,10 @@ class TestSaveForm:
         org = await orgs.create()
         doc = await make_document(org.owner)
         c = await web(orgs, org, "member")
-        response = await submit(c, f"/documents/{doc['id']}/save", content="# New text", base_version="1")
+        response = await submit(c, f"/documents/{doc['id']}/save", content="# New\r\ntext", base_version="1")
         assert response.status_code == 303 and response.headers["location"] == f"/documents/{doc['id']}"
         after = await api_document(org.member, doc["id"])
-        assert (after["content"], after["version"]) == ("# New text", 2)
+        assert (after["content"], after["version"]) == ("# New\ntext", 2)  # a browser's CRLF, stored as autosave sends
 
     async def test_stale_version_shows_the_conflict_page_and_keep_mine_saves_on_top(self, orgs: OrgFactory) -> None:
         org = await orgs.create()

@@ -105,6 +105,9 @@ class TestCreateAndAutosave:
         page.keyboard.press("Control+End")
         page.get_by_role("button", name="Bold").click()
         expect(text_area(page)).to_have_value(re.compile(r"\*\*bold text\*\*$"))
+        page.keyboard.press("Control+End")
+        page.keyboard.press("Control+k")  # the link shortcut
+        expect(text_area(page)).to_have_value(re.compile(r"\*\*bold text\*\*\[link text\]\(https://\)$"))
         expect_saved(page)
         pilot.visit("/documents")
         expect(page.get_by_role("link", name=f"{NDA} — Project Kestrel")).to_be_visible()
@@ -160,6 +163,36 @@ class TestTwoEditors:
         final = api_document(server, token, document_id)
         assert final["version"] == 3 and final["content"].endswith("Anna's clause.")
 
+    def test_a_viewer_follows_the_text_live(self, visitor: Visitor) -> None:
+        server = visitor.server
+        owner = visitor.new_pilot()
+        account = start_as_new_owner(owner, "Ines", "Ipswich Advisory")
+        token, org = api_token(server, account.email)
+        staff_set_tier(server, org["id"], "starter")
+        viewer = visitor.new_pilot()
+        with server.api(token) as client:
+            invited = client.post(
+                "/api/organizations/current/invitations",
+                json={"email": f"vic.{org['slug']}@e2e.example", "role": "viewer"},
+            )
+        assert invited.status_code == 201, invited.text
+        _join(viewer, invited.json()["accept_url"].removeprefix(server.url), "Vic Viewer")
+        deal = api_create_deal(server, token, name="Project Lark", target_company="Lark Ltd")
+        document_id = api_nda(server, token, deal["id"])
+
+        watching = viewer.visit(f"/documents/{document_id}")
+        expect(text_area(watching)).to_have_attribute("readonly", "")
+        expect(watching.get_by_role("button", name="Bold")).to_have_count(0)
+        editing = owner.visit(f"/documents/{document_id}")
+        type_at_end(editing, "\n\n## Completion\n\nOn signing.")
+        expect_saved(editing)
+        expect(watching.locator("#live-notice")).to_have_text(re.compile(r"Updated by Ines Example just now"))
+        expect(text_area(watching)).to_have_value(re.compile(r"On signing\.$"))
+        expect(watching.locator("#doc-preview h2", has_text="Completion")).to_be_visible()
+        expect(watching.locator("#last-saved")).to_have_text(re.compile(r"Last saved by Ines Example at \d\d:\d\d"))
+        assert not viewer.unchecked, "the viewer's page should not reload"
+        viewer.check("followed")
+
     def test_without_the_editor_script_the_save_form_shows_the_conflict_page(self, visitor: Visitor) -> None:
         server = visitor.server
         pilot = visitor.new_pilot()
@@ -199,7 +232,8 @@ class TestOffline:
         type_at_end(page, " Still offline.")
         pilot.check("offline")
         context.set_offline(False)
-        expect_saved(page)
+        # The `online` event retries at once; the backoff timer (at most 30 s) would get there too.
+        expect(page.locator("#save-status")).to_have_text(SAVED, timeout=35_000)
         page = reload(pilot, "back-online")
         expect(text_area(page)).to_have_value(re.compile(r"Written on the train\. Still offline\.$"))
 

@@ -72,8 +72,8 @@ async def _editor_context(
 async def editor(document_id: str, request: Request, pair: OrgPage, db: DbSession) -> Response:
     page, ctx = pair
     parsed = _document_id(document_id)
+    live_url = await stream_url(db, [document_channel(parsed)])  # before the document is read
     document = await service.get(db, ctx, parsed)
-    live_url = await stream_url(db, [document_channel(parsed)])
     context = await _editor_context(page, ctx, db, document, live_url=live_url)
     return render(request, "document/editor.html", context)
 
@@ -89,7 +89,7 @@ async def _render_editor(
 
 def _content_save(form: Any) -> ContentSave:
     try:
-        return ContentSave(content=forms.text(form, "content"), base_version=int(forms.text(form, "base_version")))
+        return ContentSave(content=forms.multiline(form, "content"), base_version=int(forms.text(form, "base_version")))
     except ValueError:
         raise ValidationFailed.field("base_version", "Reload the document and try again") from None
     except ValidationError as exc:
@@ -106,7 +106,7 @@ async def save(document_id: str, request: Request, pair: OrgPage, db: DbSession)
     await service.get(db, ctx, parsed)
     ctx.require(Permission.DOCUMENT_WRITE)
     form = await request.form()
-    mine = forms.text(form, "content")
+    mine = forms.multiline(form, "content")
     try:
         version, _saved_at = await service.save_content(db, ctx, parsed, _content_save(form))
     except service.VersionConflict as conflict:
@@ -139,8 +139,7 @@ async def rename(document_id: str, request: Request, pair: OrgPage, db: DbSessio
     try:
         if not title.strip():
             raise ValidationFailed.field("title", "A document needs a title")
-        if len(title) > 200:
-            raise ValidationFailed.field("title", "Use at most 200 characters")
+        forms.check_length("title", title, 200)
         document = await service.update(db, ctx, parsed, DocumentUpdate(title=title))
     except AppError as error:
         if error.status not in RECOVERABLE:
@@ -181,7 +180,7 @@ async def preview(document_id: str, request: Request, pair: OrgPage, db: DbSessi
     """The editor's live preview: the posted Markdown rendered and sanitised as the exports will."""
     _page, ctx = pair
     await service.get(db, ctx, _document_id(document_id))
-    content = forms.text(await request.form(), "content")[:MAX_CONTENT]
+    content = forms.multiline(await request.form(), "content")[:MAX_CONTENT]
     return HTMLResponse(markdown_to_html(content), headers={"Cache-Control": "no-store"})
 
 
@@ -191,8 +190,7 @@ async def name_version(document_id: str, request: Request, pair: OrgPage, db: Db
     parsed = _document_id(document_id)
     label = forms.text(await request.form(), "label")
     try:
-        if len(label) > 120:
-            raise ValidationFailed.field("label", "Use at most 120 characters")
+        forms.check_length("label", label, 120)
         revision = await service.name_revision(db, ctx, parsed, label)
     except AppError as error:
         if error.status not in RECOVERABLE:

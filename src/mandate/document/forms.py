@@ -9,7 +9,7 @@ from typing import Any
 
 from mandate.document.library.models import DocumentTemplate
 from mandate.document.library.schemas import VariableSpec, VariableType
-from mandate.kit.errors import AppError
+from mandate.kit.errors import AppError, ValidationFailed
 
 _INPUT_TYPES = {VariableType.DATE: "date", VariableType.NUMBER: "text", VariableType.MONEY: "text"}
 _HINTS = {
@@ -89,6 +89,17 @@ def form_errors(error: AppError) -> dict[str, str]:
 def text(form: Mapping[str, Any], name: str, default: str = "") -> str:
     value = form.get(name, default)
     return value if isinstance(value, str) else default
+
+
+def check_length(field: str, value: str, limit: int) -> None:
+    """422 on `field` before the schema would reject it with a less readable message."""
+    if len(value) > limit:
+        raise ValidationFailed.field(field, f"Use at most {limit} characters")
+
+
+def multiline(form: Mapping[str, Any], name: str) -> str:
+    """A text box's value with the CRLF line breaks browsers submit turned back into LF, as autosave sends."""
+    return text(form, name).replace("\r\n", "\n")
 
 
 @dataclass(frozen=True)

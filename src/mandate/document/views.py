@@ -194,8 +194,7 @@ async def create_document(request: Request, pair: OrgPage, db: DbSession) -> Res
     title = forms.text(form, "title").strip()
     try:
         _raw, deal_id = _form_deal(form)
-        if len(title) > 200:
-            raise ValidationFailed.field("title", "Use at most 200 characters")
+        forms.check_length("title", title, 200)
         data = DocumentCreate(
             title=title or None, deal_id=deal_id, template_id=template.id if template else None, variables=values
         )

@@ -138,11 +138,14 @@ class TestTemplateForm:
         org = await orgs.create()
         c = await pages(orgs, org, "admin")
         assert (await c.get("/templates/new")).status_code == 200
-        created = await submit(c, "/templates/new", **new_template_form())
+        created = await submit(
+            c, "/templates/new", **new_template_form(body="Dear {{ variables.addressee }},\r\nThanks.")
+        )
         assert created.status_code == 303
         tid = created.headers["location"].rsplit("/", 1)[1]
         row = (await org.admin.client.get(f"{API}/{tid}")).json()
         assert row["name"] == "Side letter" and row["status"] == "active"
+        assert row["body"] == "Dear {{ variables.addressee }},\nThanks."
         assert row["variables"] == [
             {
                 "name": "addressee",

@@ -80,7 +80,7 @@ class TemplateForm:
             description=_text(data, "description"),
             category=_text(data, "category", Category.OTHER.value),
             status=_text(data, "status", TemplateStatus.DRAFT.value),
-            body=_text(data, "body"),
+            body=_text(data, "body").replace("\r\n", "\n"),
             rows=rows,
         )
 

@@ -11,6 +11,8 @@
   const conflictBox = document.getElementById("conflict");
   const liveNotice = document.getElementById("live-notice");
   const versionLabel = document.getElementById("doc-version");
+  const lastSaved = document.getElementById("last-saved");
+  const preview = document.getElementById("doc-preview");
   const documentId = root.dataset.documentId;
   const userId = root.dataset.userId;
   const editable = root.dataset.editable === "true";
@@ -51,6 +53,10 @@
   }
 
   const dirty = () => textarea && textarea.value !== state.saved;
+
+  function noteSaved(who, iso) {
+    if (lastSaved) lastSaved.textContent = `Last saved by ${who} at ${clock(iso)}`;
+  }
 
   // --- Saving -------------------------------------------------------------------------------
 
@@ -114,6 +120,7 @@
       state.retryDelay = RETRY_FIRST_MS;
       state.saved = content;
       setVersion(body.version);
+      noteSaved("you", body.saved_at);
       if (dirty()) setStatus("Unsaved changes", "dirty");
       else setStatus(`Saved at ${clock(body.saved_at)}`, "saved");
       return "saved";
@@ -250,6 +257,7 @@
     state.conflict = null;
     conflictBox.hidden = true;
     conflictBox.replaceChildren();
+    liveNotice.textContent = ""; // this editor now builds on the newest version
     if (choice === "theirs") {
       textarea.value = body.content;
       state.saved = body.content;
@@ -297,6 +305,30 @@
   function announce(event) {
     const who = event.author_id === userId ? "you in another window" : event.author;
     liveNotice.textContent = `Updated by ${who} just now (version ${event.version}).`;
+    noteSaved(who, event.saved_at);
+    if (!editable) follow(event.version);
+  }
+
+  // A read-only page has nothing to lose: it shows the newest text and preview at once.
+  async function follow(version) {
+    try {
+      const response = await fetch(`/api/document-generation/documents/${documentId}`, { credentials: "same-origin" });
+      if (!response.ok) return;
+      const body = await response.json();
+      if (body.version < version || body.version <= state.version) return;
+      textarea.value = body.content;
+      state.saved = body.content;
+      setVersion(body.version);
+      const rendered = await fetch(`/documents/${documentId}/preview`, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "X-CSRF-Token": csrf },
+        body: new URLSearchParams({ content: body.content }),
+      });
+      if (rendered.ok && preview) preview.innerHTML = await rendered.text(); // sanitised by the server
+    } catch {
+      // offline: the notice stays; a reload shows the text
+    }
   }
 
   // --- Toolbar ------------------------------------------------------------------------------
@@ -325,6 +357,23 @@
     table: () => textarea.setRangeText(TABLE, textarea.selectionEnd, textarea.selectionEnd, "end"),
     link: () => wrap("[", "](https://)", "link text"),
   };
+
+  const SHORTCUTS = { b: "bold", i: "italic", k: "link" };
+
+  function enableShortcuts() {
+    textarea.addEventListener("keydown", (event) => {
+      if (!(event.ctrlKey || event.metaKey) || event.altKey) return;
+      const key = event.key.toLowerCase();
+      if (key === "s") {
+        event.preventDefault();
+        save();
+      } else if (SHORTCUTS[key] && !event.shiftKey) {
+        event.preventDefault();
+        ACTIONS[SHORTCUTS[key]]();
+        textarea.dispatchEvent(new Event("input", { bubbles: true }));
+      }
+    });
+  }
 
   function enableToolbar() {
     const bar = document.querySelector(".mdtoolbar");
@@ -381,6 +430,7 @@
         flushThen(f);
       }));
     enableToolbar();
+    enableShortcuts();
   }
   listen(root.dataset.liveUrl);
 })();
