@@ -1,5 +1,6 @@
 """Document exports in the browser: a PDF exported from the editor's panel, watched until it is
-ready and downloaded; a free organization's Export button opens the upgrade prompt."""
+ready and downloaded; a free organization's Export button opens the upgrade prompt; the panel's own
+page works as plain form posts."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.flows import api_create_deal, api_token, staff_set_tier, start_as_new_owner
+from tests.e2e.flows import api_create_deal, api_token, log_in, staff_set_tier, start_as_new_owner
 from tests.e2e.harness import Pilot
 from tests.e2e.test_documents import api_nda
 
@@ -61,3 +62,23 @@ class TestFreePlan:
         pilot.check("upgrade-prompt")
         link = prompt.get_by_role("link", name="See the Starter plan")
         expect(link).to_have_attribute("href", "/plans#tier-starter")
+
+
+class TestWithoutJavaScript:
+    def test_the_form_posts_and_comes_back(self, pilot: Pilot) -> None:
+        server = pilot.visitor.server
+        account = start_as_new_owner(pilot, "Nell", "Nojs Partners")
+        token, org = api_token(server, account.email)
+        staff_set_tier(server, org["id"], "starter")
+        with server.api(token) as client:
+            created = client.post(
+                "/api/document-generation/documents", json={"title": "Plain LOI", "content": "# Heads of terms\n"}
+            )
+        assert created.status_code == 201, created.text
+        plain = pilot.visitor.new_pilot(htmx=False)
+
+        url = f"/documents/{created.json()['id']}/exports"
+        log_in(plain, account.email, account.password, next=url, lands_on=re.escape(url) + "$")
+        plain.page.get_by_label("Format").select_option("md")
+        plain.submit(plain.page.get_by_role("button", name="Export").click, url=re.compile(re.escape(url) + "$"))
+        expect(plain.page.get_by_text("Markdown export queued")).to_be_visible()

@@ -24,7 +24,7 @@ from mandate.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 100
-JOB_TITLES = {"deal.export": "Deal export"}
+JOB_TITLES = {"deal.export": "Deal export", "document.export": "Document export"}
 
 
 @router.get("/staff/jobs")

@@ -199,7 +199,22 @@ class TestPollAndDownload:
             if cursor is None:
                 break
         assert seen == made[::-1]
+
         assert_validation(await org.viewer.client.get(f"{DOCS}/{doc['id']}/exports", params={"cursor": "x"}), "cursor")
+
+    async def test_the_list_costs_the_same_queries_for_one_export_or_many(
+        self, orgs: OrgFactory, assert_query_count: Any
+    ) -> None:
+        org = await orgs.create(tier="starter", roles=("owner",))
+        doc = await create_document(org.owner.client)
+        url = f"{DOCS}/{doc['id']}/exports"
+        await start_export(org.owner.client, doc["id"], "md")
+        with assert_query_count.expect(3):  # the token, the document, the page of exports
+            assert len((await org.owner.client.get(url)).json()["items"]) == 1
+        for _ in range(4):
+            await start_export(org.owner.client, doc["id"], "md")
+        with assert_query_count.expect(3):
+            assert len((await org.owner.client.get(url)).json()["items"]) == 5
 
 
 class TestWorkerRecheck:

@@ -58,6 +58,7 @@ class TestExpiry:
         sweep = app.state.runtime.jobs.threads.sweep
         await asyncio.to_thread(sweep)  # nothing expired: no job is started
         assert (await export_of(org.owner.client, old_job))["status"] == "succeeded"
+        assert await _expiry_runs(app) == []
 
         await _expire(app, org.id, old_job)
         await capture_live_events.watch(f"document:{doc['id']}")
@@ -68,6 +69,20 @@ class TestExpiry:
         assert (await export_of(org.owner.client, fresh_job))["status"] == "succeeded"
         assert _statuses(await capture_live_events.events(), old_job) == ["expired"]
         assert_problem(await org.owner.client.get(f"{EXPORTS}/{old_job}/download"), 410, "export_expired")
+        assert await _expiry_runs(app) == [("succeeded", {"expired": 1})]
+        await asyncio.to_thread(sweep)  # nothing left to expire: no second run
+        assert len(await _expiry_runs(app)) == 1
+
+
+async def _expiry_runs(app: Any) -> list[tuple[str, Any]]:
+    from sqlalchemy import select
+
+    from mandate.document.tasks import EXPIRE_JOB
+    from mandate.jobs.models import Job
+
+    async with app.state.session_factory() as session:
+        rows = await session.execute(select(Job.status, Job.result).where(Job.name == EXPIRE_JOB))
+        return [(status, result) for status, result in rows]
 
 
 async def _export_id(app: Any, org_id: uuid.UUID, job_id: str) -> uuid.UUID:
