@@ -13,11 +13,14 @@ from mandate.authz.context import OrgContext
 from mandate.authz.roles import Permission
 from mandate.deal import repository as deal_repo
 from mandate.document import repository
+from mandate.document.exports import repository as exports_repository
+from mandate.document.exports.models import DELETE_FILES_JOB
 from mandate.document.library import service as library_service
 from mandate.document.library.models import DocumentTemplate, TemplateStatus
 from mandate.document.live import announce_saved
 from mandate.document.models import Document, DocumentRevision, DocumentStatus, RevisionKind
 from mandate.document.schemas import ContentSave, DocumentCreate, DocumentUpdate
+from mandate.jobs import enqueue
 from mandate.kit.db import utcnow
 from mandate.kit.errors import AppError, Conflict, NotFound, ValidationFailed
 
@@ -165,8 +168,11 @@ async def delete(session: AsyncSession, ctx: OrgContext, document_id: uuid.UUID)
     document = await get(session, ctx, document_id)
     ctx.require(Permission.DOCUMENT_WRITE)
     record(session, ctx, "document.deleted", "document", document.id, {"title": document.title})
+    stored = await exports_repository.stored_keys(session, document.id)
     await session.delete(document)
     await session.flush()
+    if stored:
+        enqueue(session, DELETE_FILES_JOB, {"keys": stored}, organization_id=ctx.organization.id)
 
 
 async def _conflict(session: AsyncSession, document_id: uuid.UUID) -> AppError:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mandate.document.exports import repository
-from mandate.document.exports.models import DocumentExport, ExportStatus
+from mandate.document.exports.models import DELETE_FILES_JOB, DocumentExport, ExportStatus
 from mandate.document.exports.render import ExportSource, export_filename, render_export
 from mandate.document.exports.schemas import ExportOptions
 from mandate.document.exports.service import EXPORT_JOB, KEEP_FILES, announce, refusal_at_run
@@ -109,10 +109,27 @@ async def expire_exports(ctx: JobContext) -> JobResult:
             if export.storage_key:
                 await ctx.runtime.storage.delete(export.storage_key)  # a missing file is fine
             export.status, export.storage_key = ExportStatus.EXPIRED.value, None
+            await _forget_file(ctx.session, export.job_id)
             announce(ctx.session, export)
             expired.append(export.id)
         await ctx.session.flush()
     return {"expired": len(expired)}
 
 
+async def _forget_file(session: AsyncSession, job_id: uuid.UUID) -> None:
+    """The job's status must stop offering a download link for a file that is gone."""
+    exported = await session.get(Job, job_id)
+    if exported is not None and exported.result and "file" in exported.result:
+        exported.result = {k: v for k, v in exported.result.items() if k != "file"}
+
+
 maintenance(EXPIRE_JOB, _has_expired)
+
+
+@job(DELETE_FILES_JOB, max_attempts=5, lease_seconds=120, backoff_seconds=30)
+async def delete_export_files(ctx: JobContext) -> JobResult:
+    """A deleted document's export rows went with it; its stored files go here (missing ones are fine)."""
+    keys = [str(key) for key in ctx.job.payload.get("keys", [])]
+    for key in keys:
+        await ctx.runtime.storage.delete(key)
+    return {"deleted": len(keys)}

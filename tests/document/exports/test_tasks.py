@@ -69,9 +69,44 @@ class TestExpiry:
         assert (await export_of(org.owner.client, fresh_job))["status"] == "succeeded"
         assert _statuses(await capture_live_events.events(), old_job) == ["expired"]
         assert_problem(await org.owner.client.get(f"{EXPORTS}/{old_job}/download"), 410, "export_expired")
+        assert (await org.owner.client.get(f"/api/jobs/{old_job}")).json()["download_url"] is None
+        assert (await org.owner.client.get(f"/api/jobs/{fresh_job}")).json()["download_url"]
         assert await _expiry_runs(app) == [("succeeded", {"expired": 1})]
         await asyncio.to_thread(sweep)  # nothing left to expire: no second run
         assert len(await _expiry_runs(app)) == 1
+
+
+class TestDeletingTheDocument:
+    async def test_its_stored_export_files_are_deleted_after_commit(self, orgs: OrgFactory) -> None:
+        app = orgs.app
+        org = await orgs.create(tier="starter", roles=("owner",))
+        doc = await create_document(org.owner.client)
+        kept = await create_document(org.owner.client)
+        jobs = [await start_export(org.owner.client, doc["id"], fmt) for fmt in ("md", "html")]
+        other = await start_export(org.owner.client, kept["id"], "md")
+        files = app.state.runtime.storage
+        keys = [await _stored_key(app, org.id, j) for j in jobs]
+        other_key = await _stored_key(app, org.id, other)
+        assert all([await files.exists(k) for k in keys])
+
+        deleted = await org.owner.client.delete(f"/api/document-generation/documents/{doc['id']}")
+        assert deleted.status_code == 204
+        assert not any([await files.exists(k) for k in keys])
+        assert await files.exists(other_key)
+
+
+async def _stored_key(app: Any, org_id: uuid.UUID, job_id: str) -> str:
+    from sqlalchemy import select
+
+    from mandate.document.exports.models import DocumentExport
+    from mandate.kit.tenancy import set_organization
+
+    async with app.state.session_factory() as session:
+        set_organization(session, org_id)
+        stmt = select(DocumentExport.storage_key).where(DocumentExport.job_id == uuid.UUID(job_id))
+        key = await session.scalar(stmt)
+        assert key
+        return str(key)
 
 
 async def _expiry_runs(app: Any) -> list[tuple[str, Any]]:

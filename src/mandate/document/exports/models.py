@@ -41,6 +41,10 @@ _LABELS = {
 }
 
 
+# Deleting a document queues the deletion of its stored export files.
+DELETE_FILES_JOB = "document.delete_export_files"
+
+
 class ExportStatus(StrEnum):
     QUEUED = "queued"
     RUNNING = "running"

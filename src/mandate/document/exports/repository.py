@@ -74,3 +74,10 @@ async def expired(session: AsyncSession, now: datetime, *, limit: int) -> Sequen
     """Across organizations, oldest first: the caller lifts tenant scoping."""
     stmt = select(DocumentExport).where(_expired(now)).order_by(DocumentExport.expires_at).limit(limit)
     return (await session.scalars(stmt.with_for_update(skip_locked=True))).all()
+
+
+async def stored_keys(session: AsyncSession, document_id: uuid.UUID) -> list[str]:
+    stmt = select(DocumentExport.storage_key).where(
+        DocumentExport.document_id == document_id, DocumentExport.storage_key.is_not(None)
+    )
+    return [key for key in (await session.scalars(stmt)) if key]
