@@ -52,6 +52,8 @@ bench: setup
 	$(BIN)/python -m bench.deals
 	$(BIN)/python -m bench.jobs
 	$(BIN)/python -m bench.live
+	$(BIN)/python -m bench.event_export
+	$(BIN)/python -m bench.event_registrations
 
 erd: setup
 	$(BIN)/python scripts/erd.py > docs/erd.md
