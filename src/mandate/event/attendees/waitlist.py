@@ -1,4 +1,5 @@
-"""Freed seats go to the waitlist through a job, after the commit, never inline in a request."""
+"""Freed seats go to the waitlist through a job, after the commit, never inline in a request.
+(The attendee job names live here too, so the service can queue them without importing the jobs.)"""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from mandate.jobs import enqueue
 
 OFFER_JOB = "event.offer_seats"
 EXPIRE_JOB = "event.expire_offer"
+CONFIRMATION_JOB = "event.registration_mail"
 _QUEUED_KEY = "event_offer_jobs"
 
 
@@ -21,3 +23,8 @@ def seats_freed(session: AsyncSession, event_id: uuid.UUID) -> None:
         return
     queued.add(event_id)
     enqueue(session, OFFER_JOB, {"event_id": str(event_id)})
+
+
+def send_confirmation_later(session: AsyncSession, event_id: uuid.UUID, attendee_id: uuid.UUID) -> None:
+    """The registration email is written by a job: rendering it does not lengthen the seat lock."""
+    enqueue(session, CONFIRMATION_JOB, {"event_id": str(event_id), "attendee_id": str(attendee_id)})
