@@ -37,6 +37,8 @@ def _routers() -> list[object]:
     from mandate.document.exports.api import router as document_export_api
     from mandate.document.library.api import router as template_api
     from mandate.event.api import router as event_api
+    from mandate.event.attendees.api import router as attendee_api
+    from mandate.event.attendees.public_api import router as attendee_public_api
     from mandate.event.public import router as public_event_api
     from mandate.jobs.api import router as jobs_api
     from mandate.live.api import router as live_api
@@ -55,6 +57,8 @@ def _routers() -> list[object]:
         document_export_api,
         event_api,
         public_event_api,
+        attendee_api,
+        attendee_public_api,
         audit_api,
         billing_api,
         staff_api,

@@ -9,6 +9,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "mandate.mail.tasks",
     "mandate.account.tasks",
     "mandate.document.tasks",
+    "mandate.event.attendees.tasks",
 )
 
 

@@ -1,0 +1,61 @@
+"""Attendee changes on the event's live channel (`event:<id>`), with the event's counters.
+
+The counters are read after the commit, in a short session of their own: they then include
+every transaction committed so far, and the seat lock is not held while they are counted.
+The channel kind and who may listen belong to the event package; this only publishes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from mandate.event.attendees import repository
+from mandate.event.attendees.stats import event_stats
+from mandate.event.models import Attendee, Event
+from mandate.kit.logging import get_logger
+from mandate.kit.session import after_commit
+from mandate.kit.tenancy import set_organization
+from mandate.live.channels import name
+from mandate.live.events import encode_data
+from mandate.runtime import runtime_of
+
+CHANGED = "attendee.changed"
+log = get_logger(__name__)
+
+
+def channel(event_id: uuid.UUID) -> str:
+    return name("event", event_id)
+
+
+async def _counters(bind: AsyncEngine, organization_id: uuid.UUID, event_id: uuid.UUID) -> dict[str, Any] | None:
+    async with AsyncSession(bind, expire_on_commit=False) as session:
+        set_organization(session, organization_id)
+        event = await repository.get_event(session, event_id)
+        return None if event is None else (await event_stats(session, event)).model_dump(mode="json")
+
+
+async def announce(session: AsyncSession, event: Event, attendee: Attendee, action: str) -> None:
+    """Publish `attendee.changed` once this transaction commits (nothing if it rolls back)."""
+    data: dict[str, Any] = {
+        "event_id": str(event.id),
+        "attendee_id": str(attendee.id),
+        "action": action,
+        "status": attendee.status,
+        "name": attendee.name,
+    }
+    encode_data(data)  # a mistake fails the change now, not silently after the commit
+    bind = session.bind
+    runtime = runtime_of(session)
+    organization_id, event_id, target = event.organization_id, event.id, channel(event.id)
+
+    async def send() -> None:
+        if not isinstance(bind, AsyncEngine):
+            log.warning("attendee_counters_skipped", reason="session has no engine bind")
+            return
+        stats = await _counters(bind, organization_id, event_id)
+        await runtime.live.publish(target, CHANGED, encode_data({**data, "stats": stats}))
+
+    after_commit(session, send)

@@ -1,0 +1,345 @@
+"""Every query on attendees, plus the small tenant-scoped lookups of events and ticket types they need."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mandate.event.attendees.schemas import AttendeeSort
+from mandate.event.models import Attendee, AttendeeHistory, AttendeeStatus, Event, TicketType
+from mandate.kit.errors import ValidationFailed
+from mandate.kit.pagination import Cursor, Page, decode_cursor, encode_cursor
+from mandate.kit.tenancy import unscoped
+
+S = AttendeeStatus
+SEATED_VALUES = (S.REGISTERED.value, S.CHECKED_IN.value)
+
+
+async def get_event(session: AsyncSession, event_id: uuid.UUID) -> Event | None:
+    return await session.scalar(select(Event).where(Event.id == event_id))
+
+
+async def get_ticket_type(session: AsyncSession, event_id: uuid.UUID, ticket_type_id: uuid.UUID) -> TicketType | None:
+    stmt = select(TicketType).where(TicketType.id == ticket_type_id, TicketType.event_id == event_id)
+    return await session.scalar(stmt)
+
+
+async def ticket_types(session: AsyncSession, event_id: uuid.UUID, *, fresh: bool = False) -> list[TicketType]:
+    """`fresh` re-reads quantities under the event lock instead of trusting the identity map."""
+    stmt = select(TicketType).where(TicketType.event_id == event_id).order_by(TicketType.position, TicketType.name)
+    if fresh:
+        stmt = stmt.execution_options(populate_existing=True)
+    return list((await session.scalars(stmt)).all())
+
+
+async def event_by_slug(session: AsyncSession, slug: str) -> Event | None:
+    return await session.scalar(select(Event).where(Event.slug == slug))
+
+
+async def lock_event(session: AsyncSession, event_id: uuid.UUID) -> Event | None:
+    """Serialise seat assignment for one event, and re-read it.
+
+    A no-op UPDATE ... RETURNING is the first statement: on PostgreSQL it takes the row lock (held to
+    the commit, like SELECT ... FOR UPDATE), on SQLite it takes the database's write lock before
+    anything is counted (a deferred transaction that read first could not upgrade under contention).
+    Every path that assigns or frees seats, or changes a capacity or quantity, takes this lock first.
+    """
+    stmt = (
+        update(Event)
+        .where(Event.id == event_id)
+        .values(updated_at=Event.updated_at)
+        .returning(Event)
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def lock_ticket_type(session: AsyncSession, event_id: uuid.UUID, ticket_type_id: uuid.UUID) -> TicketType | None:
+    stmt = (
+        select(TicketType)
+        .where(TicketType.id == ticket_type_id, TicketType.event_id == event_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return await session.scalar(stmt)
+
+
+def holds_seat(now: datetime) -> ColumnElement[bool]:
+    """Registered, checked in, or waitlisted with an open offer."""
+    return or_(
+        Attendee.status.in_(SEATED_VALUES),
+        and_(Attendee.status == S.WAITLISTED.value, Attendee.offer_expires_at > now),
+    )
+
+
+async def seats_used(session: AsyncSession, event_id: uuid.UUID, now: datetime) -> dict[uuid.UUID, int]:
+    """Seats held per ticket type."""
+    return {type_id: held for type_id, (held, _waiting) in (await seat_counts(session, event_id, now)).items()}
+
+
+async def seat_counts(session: AsyncSession, event_id: uuid.UUID, now: datetime) -> dict[uuid.UUID, tuple[int, int]]:
+    """Per ticket type: seats held, and how many are in line (waitlisted, no offer yet). One query."""
+    in_line = and_(Attendee.status == S.WAITLISTED.value, Attendee.offer_expires_at.is_(None))
+    stmt = (
+        select(
+            Attendee.ticket_type_id,
+            func.sum(case((holds_seat(now), 1), else_=0)),
+            func.sum(case((in_line, 1), else_=0)),
+        )
+        .where(Attendee.event_id == event_id, Attendee.status != S.CANCELLED.value)
+        .group_by(Attendee.ticket_type_id)
+    )
+    return {row[0]: (int(row[1] or 0), int(row[2] or 0)) for row in (await session.execute(stmt)).all()}
+
+
+async def in_line(session: AsyncSession, event_id: uuid.UUID) -> list[Attendee]:
+    """Waitlisted without an offer, first in line first."""
+    stmt = (
+        select(Attendee)
+        .where(
+            Attendee.event_id == event_id,
+            Attendee.status == S.WAITLISTED.value,
+            Attendee.offer_expires_at.is_(None),
+        )
+        .order_by(Attendee.waitlist_seq, Attendee.id)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def expired_offers(session: AsyncSession, event_id: uuid.UUID, now: datetime) -> list[Attendee]:
+    stmt = (
+        select(Attendee)
+        .where(
+            Attendee.event_id == event_id,
+            Attendee.status == S.WAITLISTED.value,
+            Attendee.offer_expires_at <= now,
+        )
+        .order_by(Attendee.waitlist_seq)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def next_waitlist_seq(session: AsyncSession, event_id: uuid.UUID) -> int:
+    stmt = select(func.max(Attendee.waitlist_seq)).where(Attendee.event_id == event_id)
+    return int(await session.scalar(stmt) or 0) + 1
+
+
+async def waitlist_position(session: AsyncSession, attendee: Attendee) -> int | None:
+    if attendee.status != S.WAITLISTED.value or attendee.waitlist_seq is None:
+        return None
+    stmt = select(func.count(Attendee.id)).where(
+        Attendee.event_id == attendee.event_id,
+        Attendee.status == S.WAITLISTED.value,
+        Attendee.waitlist_seq < attendee.waitlist_seq,
+    )
+    return int(await session.scalar(stmt) or 0) + 1
+
+
+async def active_by_email(session: AsyncSession, event_id: uuid.UUID, email: str) -> Attendee | None:
+    stmt = select(Attendee).where(
+        Attendee.event_id == event_id, Attendee.email == email, Attendee.status != S.CANCELLED.value
+    )
+    return await session.scalar(stmt)
+
+
+async def get_attendee(
+    session: AsyncSession, event_id: uuid.UUID, attendee_id: uuid.UUID, *, lock: bool = False
+) -> Attendee | None:
+    stmt = select(Attendee).where(Attendee.id == attendee_id, Attendee.event_id == event_id)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return await session.scalar(stmt)
+
+
+async def by_code_in_event(session: AsyncSession, event_id: uuid.UUID, code: str) -> Attendee | None:
+    return await session.scalar(select(Attendee).where(Attendee.checkin_code == code, Attendee.event_id == event_id))
+
+
+async def organization_of_code(session: AsyncSession, code: str) -> uuid.UUID | None:
+    """The one cross-tenant lookup: a ticket link carries only its code."""
+    with unscoped(session):
+        found = await session.scalar(select(Attendee.organization_id).where(Attendee.checkin_code == code))
+    return found
+
+
+async def by_code(session: AsyncSession, code: str) -> Attendee | None:
+    return await session.scalar(select(Attendee).where(Attendee.checkin_code == code))
+
+
+async def history(session: AsyncSession, attendee_id: uuid.UUID) -> list[AttendeeHistory]:
+    stmt = (
+        select(AttendeeHistory)
+        .where(AttendeeHistory.attendee_id == attendee_id)
+        .order_by(AttendeeHistory.created_at, AttendeeHistory.id)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def status_counts(
+    session: AsyncSession, event_id: uuid.UUID, now: datetime
+) -> list[tuple[uuid.UUID, str, int, int]]:
+    """(ticket type, status, attendees, of them holding an open offer). One query."""
+    open_offer = and_(Attendee.status == S.WAITLISTED.value, Attendee.offer_expires_at > now)
+    stmt = (
+        select(
+            Attendee.ticket_type_id,
+            Attendee.status,
+            func.count(Attendee.id),
+            func.sum(case((open_offer, 1), else_=0)),
+        )
+        .where(Attendee.event_id == event_id)
+        .group_by(Attendee.ticket_type_id, Attendee.status)
+    )
+    return [(r[0], r[1], int(r[2]), int(r[3] or 0)) for r in (await session.execute(stmt)).all()]
+
+
+# Lists and export ---------------------------------------------------------------------------
+
+
+@dataclass
+class AttendeeFilter:
+    status: str | None = None
+    ticket_type_id: uuid.UUID | None = None
+    checked_in: bool | None = None
+    q: str | None = None
+    registered_from: datetime | None = None
+    registered_to: datetime | None = None
+
+
+def _apply_filter(stmt: Select[Any], event_id: uuid.UUID, flt: AttendeeFilter) -> Select[Any]:
+    stmt = stmt.where(Attendee.event_id == event_id)
+    if flt.status:
+        stmt = stmt.where(Attendee.status == flt.status)
+    if flt.ticket_type_id:
+        stmt = stmt.where(Attendee.ticket_type_id == flt.ticket_type_id)
+    if flt.checked_in is not None:
+        checked = Attendee.checked_in_at.is_not(None) & (Attendee.status == S.CHECKED_IN.value)
+        stmt = stmt.where(checked if flt.checked_in else ~checked)
+    if flt.q:
+        needle = flt.q.lower()  # literal: % and _ are not wildcards
+        stmt = stmt.where(
+            or_(
+                func.lower(Attendee.name).contains(needle, autoescape=True),
+                Attendee.email.contains(needle, autoescape=True),
+                func.lower(Attendee.company).contains(needle, autoescape=True),
+            )
+        )
+    if flt.registered_from:
+        stmt = stmt.where(Attendee.registered_at >= flt.registered_from)
+    if flt.registered_to:
+        stmt = stmt.where(Attendee.registered_at < flt.registered_to)
+    return stmt
+
+
+def _sort_expression(sort: AttendeeSort) -> ColumnElement[Any]:
+    field = sort.value.lstrip("-")
+    expressions: dict[str, ColumnElement[Any]] = {
+        "name": func.lower(Attendee.name),
+        "registered_at": Attendee.registered_at.expression,
+        "status": Attendee.status.expression,
+    }
+    return expressions[field]
+
+
+def _parse_cursor_value(sort: AttendeeSort, raw: Any) -> Any:
+    if not isinstance(raw, str):
+        raise ValueError("cursor value must be a string")
+    if sort.value.lstrip("-") == "registered_at":
+        moment = datetime.fromisoformat(raw)
+        if moment.tzinfo is None:
+            raise ValueError("cursor time has no timezone")
+        return moment
+    return raw
+
+
+def _after(stmt: Select[Any], sort: AttendeeSort, cursor: str) -> Select[Any]:
+    expr = _sort_expression(sort)
+    after = decode_cursor(cursor, sort=sort.value)
+    try:
+        value, last_id = _parse_cursor_value(sort, after.value), uuid.UUID(after.id)
+    except ValueError:
+        raise ValidationFailed.field("cursor", "Cursor is not valid") from None
+    if sort.value.startswith("-"):
+        return stmt.where(or_(expr < value, and_(expr == value, Attendee.id < last_id)))
+    return stmt.where(or_(expr > value, and_(expr == value, Attendee.id > last_id)))
+
+
+def _cursor_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+async def list_attendees(
+    session: AsyncSession,
+    event_id: uuid.UUID,
+    flt: AttendeeFilter,
+    *,
+    sort: AttendeeSort,
+    limit: int,
+    cursor: str | None,
+) -> Page[Attendee]:
+    expr = _sort_expression(sort)
+    stmt = _apply_filter(select(Attendee, expr.label("sort_key")), event_id, flt)
+    if cursor:
+        stmt = _after(stmt, sort, cursor)
+    order = (expr.desc(), Attendee.id.desc()) if sort.value.startswith("-") else (expr.asc(), Attendee.id.asc())
+    rows = (await session.execute(stmt.order_by(*order).limit(limit + 1))).all()
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = encode_cursor(Cursor(sort.value, _cursor_value(last[1]), str(last[0].id)))
+    return Page([row[0] for row in rows], next_cursor)
+
+
+EXPORT_COLUMNS = (
+    Attendee.id,
+    Attendee.name,
+    Attendee.email,
+    Attendee.company,
+    Attendee.job_title,
+    TicketType.name,
+    Attendee.status,
+    Attendee.source,
+    Attendee.registered_at,
+    Attendee.checked_in_at,
+    Attendee.cancelled_at,
+    Attendee.waitlist_seq,
+    Attendee.checkin_code,
+    Attendee.notes,
+)
+
+
+async def export_batches(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    event_id: uuid.UUID,
+    flt: AttendeeFilter,
+    *,
+    sort: AttendeeSort,
+    batch: int = 2000,
+) -> AsyncIterator[Sequence[Any]]:
+    """Plain row tuples in `sort` order, streamed from one query (a server-side cursor on PostgreSQL)
+    and handed out a batch at a time, so memory stays flat whatever the size.
+
+    Core execution skips the ORM layer (most of the cost per row) and with it the tenant hook, so
+    both tables are scoped to the organization here explicitly.
+    """
+    expr = _sort_expression(sort)
+    order = (expr.desc(), Attendee.id.desc()) if sort.value.startswith("-") else (expr.asc(), Attendee.id.asc())
+    columns = cast(Select[Any], select(*EXPORT_COLUMNS))
+    stmt = (
+        _apply_filter(columns.join(TicketType, TicketType.id == Attendee.ticket_type_id), event_id, flt)
+        .where(Attendee.organization_id == organization_id, TicketType.organization_id == organization_id)
+        .order_by(*order)
+        .execution_options(yield_per=batch)
+    )
+    connection = await session.connection()
+    result = await connection.stream(stmt)
+    async for rows in result.partitions(batch):
+        yield rows
