@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mandate.event.models import Attendee, AttendeeStatus, Event, EventSession, EventStatus, TicketType
@@ -21,10 +21,25 @@ LIST_SORT = "starts_at"
 _SEATED = (AttendeeStatus.REGISTERED.value, AttendeeStatus.CHECKED_IN.value)
 
 
-async def get_event(session: AsyncSession, event_id: uuid.UUID, *, for_update: bool = False) -> Event | None:
-    stmt = select(Event).where(Event.id == event_id)
-    if for_update:
-        stmt = stmt.with_for_update()
+async def get_event(session: AsyncSession, event_id: uuid.UUID) -> Event | None:
+    return (await session.execute(select(Event).where(Event.id == event_id))).scalar_one_or_none()
+
+
+async def lock_event(session: AsyncSession, event_id: uuid.UUID) -> Event | None:
+    """Serialise every change to an event's seats, and re-read it.
+
+    A no-op UPDATE ... RETURNING is the first statement: on PostgreSQL it takes the row lock (held to
+    the commit, like SELECT ... FOR UPDATE), on SQLite it takes the database's write lock before
+    anything is counted (a deferred transaction that read first could not upgrade under contention).
+    Every path that assigns or frees seats, or changes a capacity or quantity, takes this lock first.
+    """
+    stmt = (
+        update(Event)
+        .where(Event.id == event_id)
+        .values(updated_at=Event.updated_at)
+        .returning(Event)
+        .execution_options(populate_existing=True)
+    )
     return (await session.execute(stmt)).scalar_one_or_none()
 
 

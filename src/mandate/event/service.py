@@ -16,6 +16,7 @@ from mandate.audit.service import record
 from mandate.authz.context import OrgContext
 from mandate.authz.roles import Permission
 from mandate.event import repository, rules
+from mandate.event.attendees import waitlist
 from mandate.event.live import announce
 from mandate.event.models import Event, EventStatus
 from mandate.event.schemas import EventCreate, EventUpdate
@@ -85,7 +86,7 @@ async def get(session: AsyncSession, ctx: OrgContext, event_id: uuid.UUID) -> Ev
 
 async def get_for_write(session: AsyncSession, ctx: OrgContext, event_id: uuid.UUID) -> Event:
     """The event, locked for the transaction on PostgreSQL; a cancelled event cannot change."""
-    event = await repository.get_event(session, event_id, for_update=True)
+    event = await repository.lock_event(session, event_id)
     if event is None:
         raise NotFound("No such event")
     ctx.require(Permission.EVENT_WRITE)
@@ -144,6 +145,11 @@ async def create(session: AsyncSession, ctx: OrgContext, data: EventCreate) -> E
     return event
 
 
+def more_seats(before: int | None, after: int | None) -> bool:
+    """A raised or removed limit may let the first in line in."""
+    return before is not None and (after is None or after > before)
+
+
 async def _check_capacity(session: AsyncSession, event: Event, capacity: int | None) -> None:
     if capacity is None or capacity == event.capacity:
         return
@@ -184,6 +190,8 @@ async def update(session: AsyncSession, ctx: OrgContext, event_id: uuid.UUID, da
     if proposed["slug"] != event.slug:
         await check_slug(session, proposed["slug"], exclude=event.id)
     await _check_capacity(session, event, proposed["capacity"])
+    if more_seats(event.capacity, proposed["capacity"]):
+        waitlist.seats_freed(session, event.id)
     await _check_sessions_fit(session, event, proposed)
     changes: dict[str, list[Any]] = {}
     for name in EVENT_FIELDS:
@@ -244,7 +252,7 @@ async def cancel(session: AsyncSession, ctx: OrgContext, event_id: uuid.UUID, re
 
 
 async def delete(session: AsyncSession, ctx: OrgContext, event_id: uuid.UUID) -> str:
-    event = await repository.get_event(session, event_id, for_update=True)
+    event = await repository.lock_event(session, event_id)
     if event is None:
         raise NotFound("No such event")
     ctx.require(Permission.EVENT_WRITE)

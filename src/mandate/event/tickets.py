@@ -12,6 +12,7 @@ from mandate.authz.context import OrgContext
 from mandate.billing.entitlements import require_feature
 from mandate.billing.tiers import Feature
 from mandate.event import repository, rules, service
+from mandate.event.attendees import waitlist
 from mandate.event.models import Event, EventStatus, TicketType
 from mandate.event.schemas import TicketTypeCreate, TicketTypeUpdate
 from mandate.kit.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -117,6 +118,8 @@ async def update(
         if quantity < used:
             message = f"{used} seats of this type are taken; the quantity cannot go below that"
             raise service.CapacityBelowUsage(message, errors=[FieldError("quantity", message)], seats_in_use=used)
+    if service.more_seats(ticket.quantity, quantity):
+        waitlist.seats_freed(session, event.id)
     changed = sorted(name for name, value in proposed.items() if getattr(ticket, name) != value)
     for name in changed:
         setattr(ticket, name, proposed[name])

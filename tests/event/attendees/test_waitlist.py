@@ -147,6 +147,27 @@ class TestOffers:
         offered = [(await attendee(full, w["id"]))["offer_expires_at"] is not None for w in waiting]
         assert offered == [True, True, False, False]
 
+    async def test_the_organizer_raising_capacity_offers_the_new_seats_in_order(
+        self, app: Any, orgs: OrgFactory
+    ) -> None:
+        full = await make_setup(app, orgs, capacity=1, venue_name="Guildhall")
+        await full.registered()
+        waiting = [await full.registered() for _ in range(3)]
+        raised = await full.org.member.client.patch(full.base, json={"capacity": 3})
+        assert raised.status_code == 200, raised.text
+        offered = [(await attendee(full, w["id"]))["offer_expires_at"] is not None for w in waiting]
+        assert offered == [True, True, False]
+
+    async def test_the_organizer_raising_a_ticket_quantity_offers_the_seat(self, app: Any, orgs: OrgFactory) -> None:
+        s = await make_setup(app, orgs, quantity=1)
+        await s.registered()
+        waiting = [await s.registered() for _ in range(2)]
+        path = f"{s.base}/ticket-types/{s.ticket_type.id}"
+        raised = await s.org.member.client.patch(path, json={"quantity": 2})
+        assert raised.status_code == 200, raised.text
+        offered = [(await attendee(s, w["id"]))["offer_expires_at"] is not None for w in waiting]
+        assert offered == [True, False]
+
     async def test_a_newcomer_does_not_jump_the_line_for_a_freed_seat(self, app: Any, full: Setup) -> None:
         await full.registered()
         waiting = await full.registered()

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mandate.event.attendees.schemas import AttendeeSort
 from mandate.event.models import Attendee, AttendeeHistory, AttendeeStatus, Event, TicketType
+from mandate.event.repository import lock_event as lock_event
 from mandate.kit.errors import ValidationFailed
 from mandate.kit.pagination import Cursor, Page, decode_cursor, encode_cursor
 from mandate.kit.tenancy import unscoped
@@ -40,24 +41,6 @@ async def ticket_types(session: AsyncSession, event_id: uuid.UUID, *, fresh: boo
 
 async def event_by_slug(session: AsyncSession, slug: str) -> Event | None:
     return await session.scalar(select(Event).where(Event.slug == slug))
-
-
-async def lock_event(session: AsyncSession, event_id: uuid.UUID) -> Event | None:
-    """Serialise seat assignment for one event, and re-read it.
-
-    A no-op UPDATE ... RETURNING is the first statement: on PostgreSQL it takes the row lock (held to
-    the commit, like SELECT ... FOR UPDATE), on SQLite it takes the database's write lock before
-    anything is counted (a deferred transaction that read first could not upgrade under contention).
-    Every path that assigns or frees seats, or changes a capacity or quantity, takes this lock first.
-    """
-    stmt = (
-        update(Event)
-        .where(Event.id == event_id)
-        .values(updated_at=Event.updated_at)
-        .returning(Event)
-        .execution_options(populate_existing=True)
-    )
-    return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def lock_ticket_type(session: AsyncSession, event_id: uuid.UUID, ticket_type_id: uuid.UUID) -> TicketType | None:
