@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     password_reset_minutes: int = Field(default=60, ge=5, le=24 * 60)
     password_resets_per_email: str = "5 per hour"
     password_resets_per_ip: str = "30 per hour"
+    event_registrations_per_ip: str = "30 per minute"
+    event_registrations_per_email: str = "5 per hour"
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

@@ -8,6 +8,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "mandate.deal.tasks",
     "mandate.mail.tasks",
     "mandate.account.tasks",
+    "mandate.event.attendees.tasks",
 )
 
 

@@ -1,0 +1,335 @@
+"""Every query on attendees, plus the small tenant-scoped lookups of events and ticket types they need."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mandate.event.attendees.schemas import AttendeeSort
+from mandate.event.models import Attendee, AttendeeHistory, AttendeeStatus, Event, TicketType
+from mandate.kit.errors import ValidationFailed
+from mandate.kit.pagination import Cursor, Page, decode_cursor, encode_cursor
+from mandate.kit.tenancy import unscoped
+
+S = AttendeeStatus
+SEATED_VALUES = (S.REGISTERED.value, S.CHECKED_IN.value)
+
+
+async def get_event(session: AsyncSession, event_id: uuid.UUID) -> Event | None:
+    return await session.scalar(select(Event).where(Event.id == event_id))
+
+
+async def get_ticket_type(session: AsyncSession, event_id: uuid.UUID, ticket_type_id: uuid.UUID) -> TicketType | None:
+    stmt = select(TicketType).where(TicketType.id == ticket_type_id, TicketType.event_id == event_id)
+    return await session.scalar(stmt)
+
+
+async def ticket_types(session: AsyncSession, event_id: uuid.UUID) -> list[TicketType]:
+    stmt = select(TicketType).where(TicketType.event_id == event_id).order_by(TicketType.position, TicketType.name)
+    return list((await session.scalars(stmt)).all())
+
+
+async def event_by_slug(session: AsyncSession, slug: str) -> Event | None:
+    return await session.scalar(select(Event).where(Event.slug == slug))
+
+
+async def lock_event(session: AsyncSession, event_id: uuid.UUID) -> Event | None:
+    """Serialise seat assignment for one event.
+
+    A no-op UPDATE comes first: on PostgreSQL it takes the row lock, on SQLite it takes the
+    database's write lock before anything is counted (a deferred transaction that read first
+    could not upgrade under contention). The row is then re-read so counts see the winner's rows.
+    """
+    await session.execute(update(Event).where(Event.id == event_id).values(updated_at=Event.updated_at))
+    stmt = select(Event).where(Event.id == event_id).with_for_update().execution_options(populate_existing=True)
+    return await session.scalar(stmt)
+
+
+async def lock_ticket_type(session: AsyncSession, event_id: uuid.UUID, ticket_type_id: uuid.UUID) -> TicketType | None:
+    stmt = (
+        select(TicketType)
+        .where(TicketType.id == ticket_type_id, TicketType.event_id == event_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return await session.scalar(stmt)
+
+
+def holds_seat(now: datetime) -> ColumnElement[bool]:
+    """Registered, checked in, or waitlisted with an open offer."""
+    return or_(
+        Attendee.status.in_(SEATED_VALUES),
+        and_(Attendee.status == S.WAITLISTED.value, Attendee.offer_expires_at > now),
+    )
+
+
+async def seats_used(session: AsyncSession, event_id: uuid.UUID, now: datetime) -> dict[uuid.UUID, int]:
+    """Seats held per ticket type."""
+    stmt = (
+        select(Attendee.ticket_type_id, func.count(Attendee.id))
+        .where(Attendee.event_id == event_id, holds_seat(now))
+        .group_by(Attendee.ticket_type_id)
+    )
+    return {row[0]: int(row[1]) for row in (await session.execute(stmt)).all()}
+
+
+async def waiting_ticket_types(session: AsyncSession, event_id: uuid.UUID) -> set[uuid.UUID]:
+    """Ticket types with someone in line (waitlisted, no offer yet)."""
+    stmt = (
+        select(Attendee.ticket_type_id)
+        .where(
+            Attendee.event_id == event_id,
+            Attendee.status == S.WAITLISTED.value,
+            Attendee.offer_expires_at.is_(None),
+        )
+        .distinct()
+    )
+    return set((await session.scalars(stmt)).all())
+
+
+async def in_line(session: AsyncSession, event_id: uuid.UUID) -> list[Attendee]:
+    """Waitlisted without an offer, first in line first."""
+    stmt = (
+        select(Attendee)
+        .where(
+            Attendee.event_id == event_id,
+            Attendee.status == S.WAITLISTED.value,
+            Attendee.offer_expires_at.is_(None),
+        )
+        .order_by(Attendee.waitlist_seq, Attendee.id)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def expired_offers(session: AsyncSession, event_id: uuid.UUID, now: datetime) -> list[Attendee]:
+    stmt = (
+        select(Attendee)
+        .where(
+            Attendee.event_id == event_id,
+            Attendee.status == S.WAITLISTED.value,
+            Attendee.offer_expires_at <= now,
+        )
+        .order_by(Attendee.waitlist_seq)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def next_waitlist_seq(session: AsyncSession, event_id: uuid.UUID) -> int:
+    stmt = select(func.max(Attendee.waitlist_seq)).where(Attendee.event_id == event_id)
+    return int(await session.scalar(stmt) or 0) + 1
+
+
+async def waitlist_position(session: AsyncSession, attendee: Attendee) -> int | None:
+    if attendee.status != S.WAITLISTED.value or attendee.waitlist_seq is None:
+        return None
+    stmt = select(func.count(Attendee.id)).where(
+        Attendee.event_id == attendee.event_id,
+        Attendee.status == S.WAITLISTED.value,
+        Attendee.waitlist_seq < attendee.waitlist_seq,
+    )
+    return int(await session.scalar(stmt) or 0) + 1
+
+
+async def active_by_email(session: AsyncSession, event_id: uuid.UUID, email: str) -> Attendee | None:
+    stmt = select(Attendee).where(
+        Attendee.event_id == event_id, Attendee.email == email, Attendee.status != S.CANCELLED.value
+    )
+    return await session.scalar(stmt)
+
+
+async def get_attendee(
+    session: AsyncSession, event_id: uuid.UUID, attendee_id: uuid.UUID, *, lock: bool = False
+) -> Attendee | None:
+    stmt = select(Attendee).where(Attendee.id == attendee_id, Attendee.event_id == event_id)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return await session.scalar(stmt)
+
+
+async def by_code_in_event(session: AsyncSession, event_id: uuid.UUID, code: str) -> Attendee | None:
+    return await session.scalar(select(Attendee).where(Attendee.checkin_code == code, Attendee.event_id == event_id))
+
+
+async def organization_of_code(session: AsyncSession, code: str) -> uuid.UUID | None:
+    """The one cross-tenant lookup: a ticket link carries only its code."""
+    with unscoped(session):
+        found = await session.scalar(select(Attendee.organization_id).where(Attendee.checkin_code == code))
+    return found
+
+
+async def by_code(session: AsyncSession, code: str) -> Attendee | None:
+    return await session.scalar(select(Attendee).where(Attendee.checkin_code == code))
+
+
+async def history(session: AsyncSession, attendee_id: uuid.UUID) -> list[AttendeeHistory]:
+    stmt = (
+        select(AttendeeHistory)
+        .where(AttendeeHistory.attendee_id == attendee_id)
+        .order_by(AttendeeHistory.created_at, AttendeeHistory.id)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def status_counts(session: AsyncSession, event_id: uuid.UUID) -> list[tuple[uuid.UUID, str, int]]:
+    stmt = (
+        select(Attendee.ticket_type_id, Attendee.status, func.count(Attendee.id))
+        .where(Attendee.event_id == event_id)
+        .group_by(Attendee.ticket_type_id, Attendee.status)
+    )
+    return [(r[0], r[1], int(r[2])) for r in (await session.execute(stmt)).all()]
+
+
+async def offers_held(session: AsyncSession, event_id: uuid.UUID, now: datetime) -> dict[uuid.UUID, int]:
+    stmt = (
+        select(Attendee.ticket_type_id, func.count(Attendee.id))
+        .where(
+            Attendee.event_id == event_id,
+            Attendee.status == S.WAITLISTED.value,
+            Attendee.offer_expires_at > now,
+        )
+        .group_by(Attendee.ticket_type_id)
+    )
+    return {r[0]: int(r[1]) for r in (await session.execute(stmt)).all()}
+
+
+# Lists and export ---------------------------------------------------------------------------
+
+
+@dataclass
+class AttendeeFilter:
+    status: str | None = None
+    ticket_type_id: uuid.UUID | None = None
+    checked_in: bool | None = None
+    q: str | None = None
+    registered_from: datetime | None = None
+    registered_to: datetime | None = None
+
+
+def _apply_filter(stmt: Select[Any], event_id: uuid.UUID, flt: AttendeeFilter) -> Select[Any]:
+    stmt = stmt.where(Attendee.event_id == event_id)
+    if flt.status:
+        stmt = stmt.where(Attendee.status == flt.status)
+    if flt.ticket_type_id:
+        stmt = stmt.where(Attendee.ticket_type_id == flt.ticket_type_id)
+    if flt.checked_in is not None:
+        checked = Attendee.checked_in_at.is_not(None) & (Attendee.status == S.CHECKED_IN.value)
+        stmt = stmt.where(checked if flt.checked_in else ~checked)
+    if flt.q:
+        needle = flt.q.lower()  # literal: % and _ are not wildcards
+        stmt = stmt.where(
+            or_(
+                func.lower(Attendee.name).contains(needle, autoescape=True),
+                Attendee.email.contains(needle, autoescape=True),
+                func.lower(Attendee.company).contains(needle, autoescape=True),
+            )
+        )
+    if flt.registered_from:
+        stmt = stmt.where(Attendee.registered_at >= flt.registered_from)
+    if flt.registered_to:
+        stmt = stmt.where(Attendee.registered_at < flt.registered_to)
+    return stmt
+
+
+def _sort_expression(sort: AttendeeSort) -> ColumnElement[Any]:
+    field = sort.value.lstrip("-")
+    expressions: dict[str, ColumnElement[Any]] = {
+        "name": func.lower(Attendee.name),
+        "registered_at": Attendee.registered_at.expression,
+        "status": Attendee.status.expression,
+    }
+    return expressions[field]
+
+
+def _parse_cursor_value(sort: AttendeeSort, raw: Any) -> Any:
+    if not isinstance(raw, str):
+        raise ValueError("cursor value must be a string")
+    if sort.value.lstrip("-") == "registered_at":
+        moment = datetime.fromisoformat(raw)
+        if moment.tzinfo is None:
+            raise ValueError("cursor time has no timezone")
+        return moment
+    return raw
+
+
+def _after(stmt: Select[Any], sort: AttendeeSort, cursor: str) -> Select[Any]:
+    expr = _sort_expression(sort)
+    after = decode_cursor(cursor, sort=sort.value)
+    try:
+        value, last_id = _parse_cursor_value(sort, after.value), uuid.UUID(after.id)
+    except ValueError:
+        raise ValidationFailed.field("cursor", "Cursor is not valid") from None
+    if sort.value.startswith("-"):
+        return stmt.where(or_(expr < value, and_(expr == value, Attendee.id < last_id)))
+    return stmt.where(or_(expr > value, and_(expr == value, Attendee.id > last_id)))
+
+
+def _cursor_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+async def list_attendees(
+    session: AsyncSession,
+    event_id: uuid.UUID,
+    flt: AttendeeFilter,
+    *,
+    sort: AttendeeSort,
+    limit: int,
+    cursor: str | None,
+) -> Page[Attendee]:
+    expr = _sort_expression(sort)
+    stmt = _apply_filter(select(Attendee, expr.label("sort_key")), event_id, flt)
+    if cursor:
+        stmt = _after(stmt, sort, cursor)
+    order = (expr.desc(), Attendee.id.desc()) if sort.value.startswith("-") else (expr.asc(), Attendee.id.asc())
+    rows = (await session.execute(stmt.order_by(*order).limit(limit + 1))).all()
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = encode_cursor(Cursor(sort.value, _cursor_value(last[1]), str(last[0].id)))
+    return Page([row[0] for row in rows], next_cursor)
+
+
+EXPORT_COLUMNS = (
+    Attendee.id,
+    Attendee.name,
+    Attendee.email,
+    Attendee.company,
+    Attendee.job_title,
+    TicketType.name,
+    Attendee.status,
+    Attendee.source,
+    Attendee.registered_at,
+    Attendee.checked_in_at,
+    Attendee.cancelled_at,
+    Attendee.waitlist_seq,
+    Attendee.checkin_code,
+    Attendee.notes,
+)
+
+
+async def export_rows(
+    session: AsyncSession, event_id: uuid.UUID, flt: AttendeeFilter, *, sort: AttendeeSort, batch: int = 2000
+) -> AsyncIterator[tuple[Any, ...]]:
+    """Plain row tuples in `sort` order, fetched one keyset batch at a time (memory stays flat)."""
+    expr = _sort_expression(sort)
+    columns = cast(Select[Any], select(*EXPORT_COLUMNS, expr.label("sort_key")))
+    base = _apply_filter(columns.join(TicketType, TicketType.id == Attendee.ticket_type_id), event_id, flt)
+    descending = sort.value.startswith("-")
+    order = (expr.desc(), Attendee.id.desc()) if descending else (expr.asc(), Attendee.id.asc())
+    cursor: str | None = None
+    while True:
+        stmt = _after(base, sort, cursor) if cursor else base
+        rows = (await session.execute(stmt.order_by(*order).limit(batch))).all()
+        for row in rows:
+            yield tuple(row[:-1])
+        if len(rows) < batch:
+            return
+        last = rows[-1]
+        cursor = encode_cursor(Cursor(sort.value, _cursor_value(last[-1]), str(last[0])))
