@@ -24,6 +24,9 @@ def routers() -> list[APIRouter]:
     from mandate.billing.views import router as billing_views
     from mandate.deal.export_views import router as deal_export_views
     from mandate.deal.views import router as deal_views
+    from mandate.event.attendees.door_views import router as event_door_views
+    from mandate.event.attendees.public_views import router as event_public_attendee_views
+    from mandate.event.attendees.views import router as event_attendee_views
     from mandate.jobs.views import router as job_views
     from mandate.mail.views import router as mail_views
     from mandate.organization.views import router as organization_views
@@ -34,6 +37,9 @@ def routers() -> list[APIRouter]:
         account_views,
         deal_export_views,
         deal_views,
+        event_attendee_views,
+        event_door_views,
+        event_public_attendee_views,
         organization_views,
         billing_views,
         audit_views,
