@@ -35,8 +35,10 @@ def _routers() -> list[object]:
     from mandate.deal.api import router as deal_api
     from mandate.document.api import router as document_api
     from mandate.document.library.api import router as template_api
+    from mandate.event.api import router as event_api
     from mandate.event.attendees.api import router as attendee_api
     from mandate.event.attendees.public_api import router as attendee_public_api
+    from mandate.event.public import router as public_event_api
     from mandate.jobs.api import router as jobs_api
     from mandate.live.api import router as live_api
     from mandate.mail.api import router as mail_api
@@ -51,6 +53,8 @@ def _routers() -> list[object]:
         deal_api,
         template_api,
         document_api,
+        event_api,
+        public_event_api,
         attendee_api,
         attendee_public_api,
         audit_api,

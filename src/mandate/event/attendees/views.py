@@ -20,10 +20,10 @@ from mandate.authz.context import OrgContext
 from mandate.authz.roles import Permission
 from mandate.event.attendees import api as attendee_api
 from mandate.event.attendees import pages, repository, service
-from mandate.event.attendees.live import channel as event_channel
 from mandate.event.attendees.pages import ListQuery
 from mandate.event.attendees.schemas import AttendeeCreate
 from mandate.event.attendees.stats import event_stats
+from mandate.event.live import event_channel
 from mandate.event.models import AttendeeStatus, Event
 from mandate.kit.errors import AppError, NotFound, ValidationFailed
 from mandate.kit.session import DbSession
