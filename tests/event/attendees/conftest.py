@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,9 +14,12 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from mandate.event.models import Attendee, Event, TicketType
+from mandate.kit.session import run_after_commit
 from mandate.kit.tenancy import set_organization
+from mandate.runtime import attach
 from tests.helpers.fixtures import Org, OrgFactory
 
 _n = itertools.count()
@@ -104,3 +109,14 @@ async def make_setup(app: Any, orgs: OrgFactory, *, quantity: int | None = None,
 @pytest.fixture
 async def setup(app: Any, orgs: OrgFactory) -> Setup:
     return await make_setup(app, orgs)
+
+
+@asynccontextmanager
+async def org_session(app: Any, org_id: uuid.UUID) -> AsyncIterator[AsyncSession]:
+    """A session as a request or job has it: the runtime attached, the organization set; commits at
+    the end and then runs the after-commit work (jobs, live events)."""
+    async with attach(app.state.session_factory(), app.state.runtime) as session:
+        set_organization(session, org_id)
+        yield session
+        await session.commit()
+    await run_after_commit(session)
