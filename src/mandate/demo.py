@@ -1,9 +1,9 @@
-"""Demo data for a newcomer's first start: two organizations, a pipeline, a staff login."""
+"""Demo data for a newcomer's first start: two organizations, a pipeline, events, a staff login."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +15,10 @@ from mandate.authz.roles import Role
 from mandate.deal import service as deal_service
 from mandate.deal.models import Stage
 from mandate.deal.schemas import DealCreate, MoneyIn
+from mandate.event import schedule, tickets
+from mandate.event import service as event_service
+from mandate.event.models import EventFormat
+from mandate.event.schemas import EventCreate, SessionCreate, Speaker, TicketTypeCreate
 from mandate.kit.db import utcnow
 from mandate.kit.tenancy import set_organization
 from mandate.organization.models import Membership, Organization
@@ -68,6 +72,81 @@ async def _member(session: AsyncSession, org: Organization, email: str, name: st
     return user
 
 
+async def _seed_events(session: AsyncSession, ctx: OrgContext) -> None:
+    """Two published events with a schedule and a free ticket, a few weeks out."""
+    day = datetime.combine(utcnow().date() + timedelta(days=21), time(8, 0), tzinfo=UTC)
+    breakfast = await event_service.create(
+        session,
+        ctx,
+        EventCreate(
+            title="Mid-market M&A Breakfast",
+            description="Deal flow, financing and exits in the UK mid-market, over coffee.\n\n"
+            "- Market update from our partners\n- A panel of founders who sold\n- Time to meet people",
+            venue_name="The Harbour Rooms",
+            venue_address="12 Quay Street, London EC3",
+            starts_at=day,
+            ends_at=day + timedelta(hours=3),
+            capacity=60,
+        ),
+    )
+    talks = [
+        (
+            "Welcome and market update",
+            0.25,
+            0.75,
+            [("Olivia Hart", "Managing Partner", "Twenty years in mid-market M&A.")],
+        ),
+        (
+            "Panel: founders who sold",
+            0.75,
+            1.75,
+            [("Priya Shah", "Founder, Lumen", ""), ("Tom Reyes", "CFO, Beacon", "")],
+        ),
+        ("Networking", 1.75, 3, []),
+    ]
+    for title, start, end, speakers in talks:
+        await schedule.add(
+            session,
+            ctx,
+            breakfast.id,
+            SessionCreate(
+                title=title,
+                starts_at=day + timedelta(hours=start),
+                ends_at=day + timedelta(hours=end),
+                room="Main room",
+                speakers=[Speaker(name=n, title=t, bio=b) for n, t, b in speakers],
+            ),
+        )
+    await tickets.add(session, ctx, breakfast.id, TicketTypeCreate(name="General admission", quantity=60))
+    await event_service.publish(session, ctx, breakfast.id)
+    webinar_day = day + timedelta(days=14, hours=8)
+    webinar = await event_service.create(
+        session,
+        ctx,
+        EventCreate(
+            title="Due diligence masterclass",
+            description="A practical hour on running a tight **financial due diligence**.",
+            format=EventFormat.VIRTUAL,
+            online_url="https://meet.example.com/harbour-dd",
+            starts_at=webinar_day,
+            ends_at=webinar_day + timedelta(hours=1),
+        ),
+    )
+    await schedule.add(
+        session,
+        ctx,
+        webinar.id,
+        SessionCreate(
+            title="Quality of earnings, step by step",
+            starts_at=webinar_day,
+            ends_at=webinar_day + timedelta(hours=1),
+            speakers=[Speaker(name="Sam Okafor", title="Associate")],
+        ),
+    )
+    await tickets.add(session, ctx, webinar.id, TicketTypeCreate(name="Webinar seat"))
+    await event_service.publish(session, ctx, webinar.id)
+
+
 async def seed(session: AsyncSession) -> None:
     olivia = await create_user(session, email="olivia@harbour.example", password=DEMO_PASSWORD, full_name="Olivia Hart")
     harbour = await create_organization(session, name="Harbour Capital Partners", owner=olivia)
@@ -92,6 +171,7 @@ async def seed(session: AsyncSession) -> None:
                 expected_close=today + timedelta(days=close_in) if close_in else date.today(),
             ),
         )
+    await _seed_events(session, ctx)
     nina = await create_user(session, email="nina@northgate.example", password=DEMO_PASSWORD, full_name="Nina Patel")
     northgate = await create_organization(session, name="Northgate Advisory", owner=nina)
     set_organization(session, northgate.id)

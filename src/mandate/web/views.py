@@ -27,6 +27,8 @@ def routers() -> list[APIRouter]:
     from mandate.event.attendees.door_views import router as event_door_views
     from mandate.event.attendees.public_views import router as event_public_attendee_views
     from mandate.event.attendees.views import router as event_attendee_views
+    from mandate.event.views import router as event_views
+    from mandate.event.wizard import router as event_wizard
     from mandate.jobs.views import router as job_views
     from mandate.mail.views import router as mail_views
     from mandate.organization.views import router as organization_views
@@ -40,6 +42,8 @@ def routers() -> list[APIRouter]:
         event_attendee_views,
         event_door_views,
         event_public_attendee_views,
+        event_wizard,
+        event_views,
         organization_views,
         billing_views,
         audit_views,
