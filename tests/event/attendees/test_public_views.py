@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from html import unescape
 from typing import Any
 
 import httpx
@@ -107,3 +108,63 @@ class TestSelfService:
     async def test_unknown_code_is_404(self, orgs: OrgFactory) -> None:
         assert (await orgs.client().post("/t/nobody-holds-this-code/cancel")).status_code == 404
         assert (await orgs.client().post("/t/nobody-holds-this-code/claim")).status_code == 404
+
+
+async def publish_setup(app: Any, setup: Setup, **values: Any) -> str:
+    """The public page's address; the event is published (published_at set) with `values`."""
+    await set_event(app, setup.org.id, setup.event.id, published_at=datetime.now(UTC), **values)
+    return f"/e/{setup.org.slug}/{setup.event.slug}"
+
+
+def registration(setup: Setup, **fields: str) -> dict[str, str]:
+    return {"name": "Grace Hopper", "email": "grace@example.com", "ticket_type_id": str(setup.ticket_type.id), **fields}
+
+
+class TestRegistrationForm:
+    async def test_register_then_the_ticket_page(self, app: Any, setup: Setup, orgs: OrgFactory) -> None:
+        public_path = await publish_setup(app, setup)
+        browser = orgs.client()
+        page = await browser.get(public_path)
+        assert f'action="{public_path}/register"' in page.text and ">Register</button>" in page.text
+        response = await browser.post(f"{public_path}/register", data=registration(setup, company="Navy"))
+        assert response.status_code == 303 and re.fullmatch(r"/t/[A-Za-z0-9_-]+", response.headers["location"])
+        ticket_page = await browser.get(response.headers["location"])
+        assert "You're registered." in unescape(ticket_page.text) and "Grace Hopper" in ticket_page.text
+
+    async def test_full_event_offers_the_waitlist(self, app: Any, setup: Setup, orgs: OrgFactory) -> None:
+        public_path = await publish_setup(app, setup, capacity=1)
+        await setup.registered()
+        browser = orgs.client()
+        page = await browser.get(public_path)
+        assert ">Join the waitlist</button>" in page.text
+        response = await browser.post(f"{public_path}/register", data=registration(setup))
+        assert response.status_code == 303
+        ticket_page = await browser.get(response.headers["location"])
+        assert "You're on the waitlist, position 1." in unescape(ticket_page.text)
+
+    async def test_errors_next_to_fields_and_values_kept(self, app: Any, setup: Setup, orgs: OrgFactory) -> None:
+        public_path = await publish_setup(app, setup)
+        browser = orgs.client()
+        blank = await browser.post(f"{public_path}/register", data=registration(setup, name="", email="nope"))
+        assert blank.status_code == 422
+        assert re.search(r'id="name-error">This field is required', blank.text)
+        first = await browser.post(f"{public_path}/register", data=registration(setup, email="ok@example.com"))
+        assert first.status_code == 303
+        again = await browser.post(f"{public_path}/register", data=registration(setup, email="OK@example.com"))
+        assert again.status_code == 409
+        assert re.search(r'id="email-error">[^<]*already registered', again.text)
+        assert 'value="OK@example.com"' in again.text
+
+    async def test_a_draft_or_unknown_event_is_404(self, app: Any, setup: Setup, orgs: OrgFactory) -> None:
+        browser = orgs.client()
+        draft = f"/e/{setup.org.slug}/{setup.event.slug}/register"
+        await set_event(app, setup.org.id, setup.event.id, status="draft")
+        assert (await browser.post(draft, data=registration(setup))).status_code == 404
+        assert (await browser.post("/e/nobody/nothing/register", data=registration(setup))).status_code == 404
+
+    async def test_a_post_from_another_site_is_refused(self, app: Any, setup: Setup, orgs: OrgFactory) -> None:
+        public_path = await publish_setup(app, setup)
+        response = await orgs.client().post(
+            f"{public_path}/register", data=registration(setup), headers={"Origin": "https://evil.example"}
+        )
+        assert response.status_code == 403
