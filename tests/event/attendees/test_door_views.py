@@ -75,6 +75,10 @@ class TestDoorPage:
         assert response.text.lstrip().startswith('<div class="doorresult doorresult--success"')
         assert '<p class="doorstats" id="door-stats" hx-swap-oob="true">' in response.text
         assert "<strong>1</strong> checked in" in response.text
+        other = await setup.registered(name="Alan Turing", email="alan@example.com")
+        found = await web.post(door(setup), data={"code": other["checkin_code"], "q": "alan"}, headers=HTMX)
+        assert '<div id="door-matches" hx-swap-oob="true">' in found.text  # the search list follows
+        assert "status--checked_in" in found.text and f'value="{other["checkin_code"]}"' not in found.text
         unknown = await web.post(door(setup), data={"code": "nope-nope-nope"}, headers=HTMX)
         assert unknown.status_code == 200 and "No ticket with this code" in unknown.text
 
