@@ -53,6 +53,8 @@ bench: setup
 	$(BIN)/python -m bench.jobs
 	$(BIN)/python -m bench.live
 	$(BIN)/python -m bench.autosave
+	$(BIN)/python -m bench.event_export
+	$(BIN)/python -m bench.event_registrations
 
 erd: setup
 	$(BIN)/python scripts/erd.py > docs/erd.md

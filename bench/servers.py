@@ -100,8 +100,10 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def uvicorn_server(name: str, factory: str, *, env: Mapping[str, str], log_dir: Path) -> Iterator[Server]:
-    """Run ``factory`` (``module:callable``) under uvicorn, one worker, until the block exits.
+def uvicorn_server(
+    name: str, factory: str, *, env: Mapping[str, str], log_dir: Path, workers: int = 1
+) -> Iterator[Server]:
+    """Run ``factory`` (``module:callable``) under uvicorn (one worker unless told), until the block exits.
 
     The process is stopped (SIGTERM, then SIGKILL) however the block ends.
     """
@@ -118,7 +120,7 @@ def uvicorn_server(name: str, factory: str, *, env: Mapping[str, str], log_dir: 
         "--port",
         str(port),
         "--workers",
-        "1",
+        str(workers),
         "--log-level",
         "warning",
     ]

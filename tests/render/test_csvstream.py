@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from mandate.render.csvstream import BOM, acsv_chunks, csv_chunks, safe_cell
+from mandate.render.csvstream import BOM, acsv_batches, acsv_chunks, csv_chunks, safe_cell
 
 pytestmark = pytest.mark.anyio
 
@@ -109,3 +109,16 @@ class TestAsyncCsvChunks:
     async def test_plain_iterable_rows(self) -> None:
         data = b"".join([c async for c in acsv_chunks(["n"], [["-1"], ["2"]])])
         assert parse(data) == [["n"], ["'-1"], ["2"]]
+
+
+class TestAsyncCsvBatches:
+    async def test_batches_are_escaped_unless_the_caller_did(self) -> None:
+        async def batches() -> AsyncIterator[list[list[Any]]]:
+            yield [[1, "=1+1"], [2, "ok"]]
+            yield [[3, "+x"]]
+
+        data = b"".join([c async for c in acsv_batches(["n", "v"], batches(), bom=True, chunk_bytes=8)])
+        assert data.startswith(BOM)
+        assert parse(data[len(BOM) :]) == [["n", "v"], ["1", "'=1+1"], ["2", "ok"], ["3", "'+x"]]
+        trusted = b"".join([c async for c in acsv_batches(["v"], batches(), escaped=True)])
+        assert parse(trusted)[1:] == [["1", "=1+1"], ["2", "ok"], ["3", "+x"]]
