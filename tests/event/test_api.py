@@ -349,3 +349,29 @@ class TestDelete:
         t = await add_ticket(org.owner, draft["id"])
         await insert_attendees(app, org.id, draft["id"], t["id"], ["cancelled"])
         assert_problem(await org.owner.client.delete(f"/api/events/{draft['id']}"), 409, "event_has_attendees")
+
+
+class TestQueryCounts:
+    async def test_lists_do_not_grow_with_events_or_sessions(
+        self, orgs: OrgFactory, client: Any, assert_query_count: Any
+    ) -> None:
+        from tests.event.helpers import add_session
+
+        org = await orgs.create(roles=("owner", "viewer"))
+        event = None
+        for i in range(12):
+            event, _ = await published_event(org.owner, title=f"Event {i}")
+        assert event is not None
+        for i in range(6):
+            await add_session(org.owner, event["id"], title=f"S{i}", starts_at=at(i), ends_at=at(i + 1))
+            await add_ticket(org.owner, event["id"], name=f"T{i}", quantity=10)
+        await org.viewer.client.get("/api/me")  # settle the token's last-used stamp
+        with assert_query_count.expect(6):
+            r = await org.viewer.client.get("/api/events", params={"limit": 50})
+        assert len(r.json()["items"]) == 12
+        with assert_query_count.expect(6):
+            r = await org.viewer.client.get(f"/api/events/{event['id']}/ticket-types")
+        assert len(r.json()["items"]) == 7
+        with assert_query_count.expect(6):
+            r = await client.get(f"/api/public/events/{org.slug}/{event['slug']}")
+        assert len(r.json()["sessions"]) == 6 and len(r.json()["ticket_types"]) == 7

@@ -133,3 +133,19 @@ class TestReorder:
         a = await add_session(org.owner, event["id"], title="A")
         r = await org.owner.client.patch(f"/api/events/{event['id']}/sessions/{a['id']}", json={"position": 7})
         assert r.json()["position"] == 7
+
+
+class TestScheduleLive:
+    async def test_changes_announce_on_the_event_channel_after_commit(
+        self, orgs: OrgFactory, capture_live_events: Any
+    ) -> None:
+        org = await orgs.create(roles=("owner",))
+        event = await make_event(org.owner)
+        await capture_live_events.watch(f"event:{event['id']}")
+        slot = await add_session(org.owner, event["id"])
+        clash = {"title": "Clash", "starts_at": at(0), "ends_at": at(1), "room": "Main hall"}
+        assert_problem(await org.owner.client.post(f"/api/events/{event['id']}/sessions", json=clash), 409)
+        await org.owner.client.delete(f"/api/events/{event['id']}/sessions/{slot['id']}")
+        found = await capture_live_events.events()
+        assert [e.type for e in found] == ["event.changed", "event.changed"]  # nothing for the refused one
+        assert '"session_added"' in found[0].data and '"session_removed"' in found[1].data

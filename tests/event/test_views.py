@@ -98,6 +98,33 @@ class TestEventPage:
         assert (await submit(viewer, f"/events/{event['id']}/cancel")).status_code == 403
         assert (await submit(viewer, f"/events/{event['id']}/edit/basics", **basics())).status_code == 403
 
+    async def test_every_wizard_post_is_404_for_another_org_and_403_for_a_viewer(self, orgs: OrgFactory) -> None:
+        org, other = await orgs.create(roles=("owner", "viewer")), await orgs.create(roles=("owner",))
+        event = await make_event(org.owner)
+        slot = await add_session(org.owner, event["id"])
+        ticket = await add_ticket(org.owner, event["id"])
+        base = f"/events/{event['id']}"
+        posts = [
+            "/edit/basics",
+            "/edit/schedule",
+            "/edit/schedule/sessions",
+            f"/edit/schedule/sessions/{slot['id']}/delete",
+            f"/edit/schedule/sessions/{slot['id']}/move",
+            "/edit/tickets",
+            "/edit/tickets/types",
+            f"/edit/tickets/types/{ticket['id']}/delete",
+            "/publish",
+            "/cancel",
+            "/delete",
+        ]
+        stranger, viewer = await browser(orgs, other.owner.email), await browser(orgs, org.viewer.email)
+        for path in posts:
+            assert (await submit(stranger, base + path, direction="up")).status_code == 404, path
+            assert (await submit(viewer, base + path, direction="up")).status_code == 403, path
+        after = (await org.owner.client.get(f"/api/events/{event['id']}/sessions")).json()["items"]
+        assert [s["id"] for s in after] == [slot["id"]]
+        assert (await org.owner.client.get(f"/api/events/{event['id']}")).json()["status"] == "draft"
+
     async def test_cancel_and_delete(self, orgs: OrgFactory) -> None:
         org = await orgs.create(roles=("owner",))
         event, _ = await published_event(org.owner)
@@ -289,6 +316,25 @@ class TestLiveValidation:
             f"/events/{event['id']}/validate/session", data=data, headers={**HTMX, "HX-Trigger-Name": "starts_at"}
         )
         assert "start during the event" in r.text
+
+    async def test_ticket_and_settings_checks(self, orgs: OrgFactory) -> None:
+        org = await orgs.create(roles=("owner",))
+        event = await make_event(org.owner)
+        web = await orgs.login_cookie_client(org.owner.email)
+        data = {"name": "T", "sales_start_at": at_local(-48), "sales_end_at": at_local(-50)}
+        r = await web.post(
+            f"/events/{event['id']}/validate/ticket", data=data, headers={**HTMX, "HX-Trigger-Name": "sales_end_at"}
+        )
+        assert "Sales must end after they start" in r.text
+        data = {"capacity": "0", "claim_window_hours": "200"}
+        r = await web.post(
+            f"/events/{event['id']}/validate/settings",
+            data=data,
+            headers={**HTMX, "HX-Trigger-Name": "claim_window_hours"},
+        )
+        assert "from 0 to 168" in r.text
+        r = await web.post(f"/events/{event['id']}/validate/nothing", data=data, headers=HTMX)
+        assert r.status_code == 404
 
     async def test_other_org_404_viewer_403(self, orgs: OrgFactory) -> None:
         org, other = await orgs.create(roles=("owner", "viewer")), await orgs.create(roles=("owner",))

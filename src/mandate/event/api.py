@@ -10,7 +10,7 @@ from pydantic import AwareDatetime
 
 from mandate.authz.dependencies import CurrentOrg
 from mandate.authz.roles import Permission
-from mandate.event import repository, schedule, service, tickets
+from mandate.event import repository, rules, schedule, service, tickets
 from mandate.event.models import Event, EventSession, EventStatus, TicketType
 from mandate.event.schemas import (
     EventCreate,
@@ -67,18 +67,7 @@ def event_json(event: Event, org_slug: str) -> dict[str, Any]:
 
 
 def session_json(slot: EventSession) -> dict[str, Any]:
-    return {
-        "id": slot.id,
-        "event_id": slot.event_id,
-        "title": slot.title,
-        "description": slot.description,
-        "starts_at": slot.starts_at,
-        "ends_at": slot.ends_at,
-        "room": slot.room,
-        "capacity": slot.capacity,
-        "position": slot.position,
-        "speakers": slot.speakers,
-    }
+    return {"id": slot.id, "event_id": slot.event_id, **{name: getattr(slot, name) for name in rules.SESSION_FIELDS}}
 
 
 def ticket_json(ticket: TicketType, seats: int) -> dict[str, Any]:

@@ -24,24 +24,11 @@ FORMAT_OPTIONS = [
     (EventFormat.HYBRID.value, "Hybrid (in person and online)"),
 ]
 CURRENCY_OPTIONS = [(c, c) for c in sorted(CURRENCIES, key=lambda c: (c != "GBP", c))]
-BASICS_FIELDS = (
-    "title",
-    "slug",
-    "description",
-    "format",
-    "venue_name",
-    "venue_address",
-    "online_url",
-    "timezone",
-    "starts_at",
-    "ends_at",
-    "registration_opens_at",
-    "registration_closes_at",
-)
+BASICS_FIELDS = rules.BASICS_FIELDS
 BASICS_TIMES = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
 SESSION_FIELDS = ("title", "description", "starts_at", "ends_at", "room", "capacity", "speakers")
 TICKET_FIELDS = ("name", "description", "price", "currency", "quantity", "sales_start_at", "sales_end_at", "visible")
-SETTINGS_FIELDS = ("capacity", "waitlist_enabled", "claim_window_hours")
+SETTINGS_FIELDS = rules.SETTINGS_FIELDS
 INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 M = TypeVar("M", bound=BaseModel)
 

@@ -14,6 +14,24 @@ from mandate.event.models import EventFormat, EventStatus
 from mandate.kit.errors import FieldError
 
 WIZARD_STEPS = ("basics", "schedule", "tickets", "review")
+# The event's own fields: what the basics step edits, and the capacity and waitlist settings.
+BASICS_FIELDS = (
+    "title",
+    "slug",
+    "description",
+    "format",
+    "venue_name",
+    "venue_address",
+    "online_url",
+    "timezone",
+    "starts_at",
+    "ends_at",
+    "registration_opens_at",
+    "registration_closes_at",
+)
+SETTINGS_FIELDS = ("capacity", "waitlist_enabled", "claim_window_hours")
+EVENT_FIELDS = BASICS_FIELDS + SETTINGS_FIELDS
+SESSION_FIELDS = ("title", "description", "starts_at", "ends_at", "room", "capacity", "position", "speakers")
 
 
 @cache

@@ -111,16 +111,7 @@ async def update(
 ) -> EventSession:
     event, slot = await _writable(session, ctx, event_id, session_id)
     sent = data.model_fields_set
-    proposed: dict[str, Any] = {
-        "title": slot.title,
-        "description": slot.description,
-        "starts_at": slot.starts_at,
-        "ends_at": slot.ends_at,
-        "room": slot.room,
-        "capacity": slot.capacity,
-        "position": slot.position,
-        "speakers": slot.speakers,
-    }
+    proposed: dict[str, Any] = {name: getattr(slot, name) for name in rules.SESSION_FIELDS}
     for name in sent:
         value = getattr(data, name)
         if value is None and name != "capacity":

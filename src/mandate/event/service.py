@@ -23,23 +23,7 @@ from mandate.kit.db import utcnow
 from mandate.kit.errors import Conflict, FieldError, NotFound, ValidationFailed
 from mandate.kit.slug import slugify, with_suffix
 
-EVENT_FIELDS = (
-    "title",
-    "slug",
-    "description",
-    "format",
-    "venue_name",
-    "venue_address",
-    "online_url",
-    "timezone",
-    "starts_at",
-    "ends_at",
-    "registration_opens_at",
-    "registration_closes_at",
-    "capacity",
-    "waitlist_enabled",
-    "claim_window_hours",
-)
+EVENT_FIELDS = rules.EVENT_FIELDS
 _TEXT_FIELDS = ("description", "venue_name", "venue_address", "online_url")
 # Fields that may be cleared with null; the rest keep their value when null is sent.
 _NULLABLE = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at", "capacity")

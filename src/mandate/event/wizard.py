@@ -66,8 +66,13 @@ async def _writable(db: AsyncSession, ctx: OrgContext, event_id: str) -> Event:
 
 
 def _child_id(raw: str | None) -> uuid.UUID | None:
+    """A session or ticket type id from a form or query (blank: none), or 404."""
+    return _path_id(raw) if raw else None
+
+
+def _path_id(raw: str) -> uuid.UUID:
     try:
-        return uuid.UUID(raw) if raw else None
+        return uuid.UUID(raw)
     except ValueError:
         raise NotFound("Not found") from None
 
@@ -97,11 +102,17 @@ async def _render_step(
     return render(page.request, f"event/wizard_{step}.html", context, status_code=status_code)
 
 
-async def _failed(page: Page, db: AsyncSession, ctx: OrgContext, event_id: str | None, error: AppError) -> Event | None:
+async def _recover(page: Page, db: AsyncSession, error: AppError) -> None:
+    """A form the page shows again with its errors; anything else (401/403/404) is the error page."""
     if error.status not in RECOVERABLE:
         raise error
     await rollback_page(db, page)
-    return await service.get(db, ctx, event_id_of(event_id)) if event_id else None
+
+
+async def _failed(page: Page, db: AsyncSession, ctx: OrgContext, event_id: str, error: AppError) -> Event:
+    """Recover, then reload the event as it is (the rollback dropped the attempted change)."""
+    await _recover(page, db, error)
+    return await service.get(db, ctx, event_id_of(event_id))
 
 
 # --- Basics -------------------------------------------------------------------------------------
@@ -134,7 +145,7 @@ async def create_event(request: Request, pair: OrgPage, db: DbSession) -> Respon
         event = await service.create(db, ctx, _basics_create(values))
         await service.update(db, ctx, event.id, EventUpdate(wizard_step="schedule"))
     except AppError as error:
-        await _failed(page, db, ctx, None, error)
+        await _recover(page, db, error)
         return await _render_step(
             page, db, None, "basics", error.status, form=values, errors=field_errors(error), error=error
         )
@@ -231,9 +242,7 @@ async def save_session(event_id: str, request: Request, pair: OrgPage, db: DbSes
 async def delete_session(event_id: str, session_id: str, request: Request, pair: OrgPage, db: DbSession) -> Response:
     _page, ctx = pair
     event = await _writable(db, ctx, event_id)
-    slot_id = _child_id(session_id)
-    assert slot_id is not None
-    await schedule.remove(db, ctx, event.id, slot_id)
+    await schedule.remove(db, ctx, event.id, _path_id(session_id))
     return _redirect(f"/events/{event.id}/edit/schedule", request, "Removed the session.")
 
 
@@ -241,10 +250,8 @@ async def delete_session(event_id: str, session_id: str, request: Request, pair:
 async def move_session(event_id: str, session_id: str, request: Request, pair: OrgPage, db: DbSession) -> Response:
     _page, ctx = pair
     event = await _writable(db, ctx, event_id)
-    slot_id = _child_id(session_id)
-    assert slot_id is not None
     direction = forms.text(await request.form(), "direction")
-    slot = await schedule.move(db, ctx, event.id, slot_id, direction)
+    slot = await schedule.move(db, ctx, event.id, _path_id(session_id), direction)
     return _redirect(f"/events/{event.id}/edit/schedule#session-{slot.id}", request, f"Moved {slot.title} {direction}.")
 
 
@@ -282,7 +289,6 @@ async def save_settings(event_id: str, request: Request, pair: OrgPage, db: DbSe
         await service.update(db, ctx, event.id, data)
     except AppError as error:
         failed = await _failed(page, db, ctx, event_id, error)
-        assert failed is not None
         errors_out = field_errors(error)
         return await _tickets_page(
             page, db, failed, error.status, settings=values, settings_errors=errors_out, error=error
@@ -309,7 +315,6 @@ async def save_ticket(event_id: str, request: Request, pair: OrgPage, db: DbSess
             message = f"Saved the {ticket.name} ticket."
     except AppError as error:
         failed = await _failed(page, db, ctx, event_id, error)
-        assert failed is not None
         upgrade = error if error.status == 402 else None
         return await _tickets_page(
             page,
@@ -329,10 +334,8 @@ async def save_ticket(event_id: str, request: Request, pair: OrgPage, db: DbSess
 async def delete_ticket(event_id: str, ticket_type_id: str, request: Request, pair: OrgPage, db: DbSession) -> Response:
     page, ctx = pair
     event = await _writable(db, ctx, event_id)
-    ticket_id = _child_id(ticket_type_id)
-    assert ticket_id is not None
     try:
-        await tickets.remove(db, ctx, event.id, ticket_id)
+        await tickets.remove(db, ctx, event.id, _path_id(ticket_type_id))
     except AppError as error:
         await _failed(page, db, ctx, event_id, error)
         response = _redirect(f"/events/{event.id}/edit/tickets")
@@ -360,7 +363,6 @@ async def publish(event_id: str, request: Request, pair: OrgPage, db: DbSession)
         event = await service.publish(db, ctx, event_id_of(event_id))
     except AppError as error:
         failed = await _failed(page, db, ctx, event_id, error)
-        assert failed is not None
         problems = error.errors or [FieldError("status", error.detail)]
         public_path = f"/e/{ctx.organization.slug}/{failed.slug}"
         return await _render_step(
