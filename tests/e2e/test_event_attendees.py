@@ -128,6 +128,7 @@ class TestAttendeeJourney:
         # The same email twice is refused next to the field.
         page = guest.visit(public_path)
         expect(page.get_by_role("heading", name="Join the waitlist")).to_be_visible()
+        shoot(page, "public-event-full-desktop")
         page.get_by_label("Full name").fill("Ada Again")
         page.get_by_label("Email").fill(ada.upper())
         guest.submit(
@@ -148,6 +149,9 @@ class TestAttendeeJourney:
         dash = owner.visit(f"/events/{event['id']}/attendees")
         expect(dash.locator('[data-counter="registered"]')).to_have_text("2")
         expect(dash.locator('[data-counter="waitlisted"]')).to_have_text("1")
+        dash.get_by_text("Add an attendee").click()
+        shoot(dash, "dashboard-add-form-desktop")
+        dash.get_by_text("Add an attendee").click()
         ada_row = row(dash, "Ada Byron")
         ada_row.get_by_text("Cancel…").click()
         ada_row.get_by_role("button", name="Cancel registration of Ada Byron").click()
