@@ -6,7 +6,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -74,6 +76,21 @@ class TestDashboard:
         response = await web.get(dashboard(setup), params={"registered_from": "yesterday"})
         assert response.status_code == 200
         assert "Give a date as YYYY-MM-DD" in response.text and "Grace Hopper" in response.text
+
+    async def test_registration_dates_are_days_in_the_events_zone(
+        self, app: Any, setup: Setup, orgs: OrgFactory
+    ) -> None:
+        await set_event(app, setup.org.id, setup.event.id, timezone="Pacific/Auckland")
+        await setup.registered(name="Grace Hopper")
+        today = datetime.now(ZoneInfo("Pacific/Auckland")).date()
+        web = await orgs.login_cookie_client(setup.org.owner.email)
+        same_day = {"registered_from": today.isoformat(), "registered_to": today.isoformat()}
+        assert "Grace Hopper" in (await web.get(dashboard(setup), params=same_day)).text
+        before = {"registered_to": (today - timedelta(days=1)).isoformat()}
+        assert "No attendees match these filters" in (await web.get(dashboard(setup), params=before)).text
+        after = {"registered_from": (today + timedelta(days=1)).isoformat()}
+        csv_text = (await web.get(f"{dashboard(setup)}/export.csv", params=after)).content.decode("utf-8-sig")
+        assert list(csv.DictReader(io.StringIO(csv_text))) == []
 
     async def test_pages_of_attendees(self, setup: Setup, orgs: OrgFactory) -> None:
         for n in range(27):
