@@ -87,3 +87,36 @@ async def seed(database_url: str, *, capacity: int | None, attendees: int = 0) -
             return Seeded(secret, org.id, org.slug, event.id, event.slug, ticket_type.id)
     finally:
         await engine.dispose()
+
+
+async def add_event(
+    database_url: str, org_id: uuid.UUID, slug: str, *, capacity: int | None
+) -> tuple[uuid.UUID, uuid.UUID]:
+    """Another published event with one free ticket type: (event id, ticket type id)."""
+    from mandate.event.models import Event, TicketType
+    from mandate.kit.db import create_engine, create_session_factory
+    from mandate.kit.tenancy import set_organization
+
+    engine = create_engine(database_url)
+    starts = datetime.now(UTC) + timedelta(days=30)
+    try:
+        async with create_session_factory(engine)() as session:
+            set_organization(session, org_id)
+            event = Event(
+                id=uuid.uuid4(),
+                organization_id=org_id,
+                title=f"Bench {slug}",
+                slug=slug,
+                status="published",
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=8),
+                capacity=capacity,
+            )
+            ticket_type = TicketType(id=uuid.uuid4(), organization_id=org_id, event_id=event.id, name="General")
+            session.add(event)
+            await session.flush()
+            session.add(ticket_type)
+            await session.commit()
+            return event.id, ticket_type.id
+    finally:
+        await engine.dispose()

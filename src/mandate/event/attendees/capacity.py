@@ -7,7 +7,7 @@ Callers hold the event lock (`repository.lock_event`) while they count and assig
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +25,7 @@ class CapacityFull(Conflict):
 @dataclass
 class Usage:
     per_type: dict[uuid.UUID, int]
+    waiting: set[uuid.UUID] = field(default_factory=set)  # ticket types with someone in line
 
     @property
     def total(self) -> int:
@@ -49,13 +50,10 @@ class Usage:
 
 
 async def usage(session: AsyncSession, event_id: uuid.UUID, now: datetime) -> Usage:
-    return Usage(await repository.seats_used(session, event_id, now))
+    counts = await repository.seat_counts(session, event_id, now)
+    return Usage({t: held for t, (held, _) in counts.items()}, {t for t, (_, waiting) in counts.items() if waiting})
 
 
-async def someone_ahead(session: AsyncSession, event: Event, use: Usage) -> bool:
+def someone_ahead(use: Usage, types: dict[uuid.UUID, TicketType]) -> bool:
     """Is a free seat already owed to someone in line? Then a newcomer must queue behind them."""
-    waiting = await repository.waiting_ticket_types(session, event.id)
-    if not waiting:
-        return False
-    types = {t.id: t for t in await repository.ticket_types(session, event.id)}
-    return any(use.type_free(types[t]) != 0 for t in waiting if t in types)
+    return any(use.type_free(types[t]) != 0 for t in use.waiting if t in types)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mandate.event.attendees.schemas import AttendeeSort
@@ -30,8 +30,11 @@ async def get_ticket_type(session: AsyncSession, event_id: uuid.UUID, ticket_typ
     return await session.scalar(stmt)
 
 
-async def ticket_types(session: AsyncSession, event_id: uuid.UUID) -> list[TicketType]:
+async def ticket_types(session: AsyncSession, event_id: uuid.UUID, *, fresh: bool = False) -> list[TicketType]:
+    """`fresh` re-reads quantities under the event lock instead of trusting the identity map."""
     stmt = select(TicketType).where(TicketType.event_id == event_id).order_by(TicketType.position, TicketType.name)
+    if fresh:
+        stmt = stmt.execution_options(populate_existing=True)
     return list((await session.scalars(stmt)).all())
 
 
@@ -40,15 +43,21 @@ async def event_by_slug(session: AsyncSession, slug: str) -> Event | None:
 
 
 async def lock_event(session: AsyncSession, event_id: uuid.UUID) -> Event | None:
-    """Serialise seat assignment for one event.
+    """Serialise seat assignment for one event, and re-read it.
 
-    A no-op UPDATE comes first: on PostgreSQL it takes the row lock, on SQLite it takes the
-    database's write lock before anything is counted (a deferred transaction that read first
-    could not upgrade under contention). The row is then re-read so counts see the winner's rows.
+    A no-op UPDATE ... RETURNING is the first statement: on PostgreSQL it takes the row lock (held to
+    the commit, like SELECT ... FOR UPDATE), on SQLite it takes the database's write lock before
+    anything is counted (a deferred transaction that read first could not upgrade under contention).
+    Every path that assigns or frees seats, or changes a capacity or quantity, takes this lock first.
     """
-    await session.execute(update(Event).where(Event.id == event_id).values(updated_at=Event.updated_at))
-    stmt = select(Event).where(Event.id == event_id).with_for_update().execution_options(populate_existing=True)
-    return await session.scalar(stmt)
+    stmt = (
+        update(Event)
+        .where(Event.id == event_id)
+        .values(updated_at=Event.updated_at)
+        .returning(Event)
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def lock_ticket_type(session: AsyncSession, event_id: uuid.UUID, ticket_type_id: uuid.UUID) -> TicketType | None:
@@ -71,26 +80,22 @@ def holds_seat(now: datetime) -> ColumnElement[bool]:
 
 async def seats_used(session: AsyncSession, event_id: uuid.UUID, now: datetime) -> dict[uuid.UUID, int]:
     """Seats held per ticket type."""
+    return {type_id: held for type_id, (held, _waiting) in (await seat_counts(session, event_id, now)).items()}
+
+
+async def seat_counts(session: AsyncSession, event_id: uuid.UUID, now: datetime) -> dict[uuid.UUID, tuple[int, int]]:
+    """Per ticket type: seats held, and how many are in line (waitlisted, no offer yet). One query."""
+    in_line = and_(Attendee.status == S.WAITLISTED.value, Attendee.offer_expires_at.is_(None))
     stmt = (
-        select(Attendee.ticket_type_id, func.count(Attendee.id))
-        .where(Attendee.event_id == event_id, holds_seat(now))
+        select(
+            Attendee.ticket_type_id,
+            func.sum(case((holds_seat(now), 1), else_=0)),
+            func.sum(case((in_line, 1), else_=0)),
+        )
+        .where(Attendee.event_id == event_id, Attendee.status != S.CANCELLED.value)
         .group_by(Attendee.ticket_type_id)
     )
-    return {row[0]: int(row[1]) for row in (await session.execute(stmt)).all()}
-
-
-async def waiting_ticket_types(session: AsyncSession, event_id: uuid.UUID) -> set[uuid.UUID]:
-    """Ticket types with someone in line (waitlisted, no offer yet)."""
-    stmt = (
-        select(Attendee.ticket_type_id)
-        .where(
-            Attendee.event_id == event_id,
-            Attendee.status == S.WAITLISTED.value,
-            Attendee.offer_expires_at.is_(None),
-        )
-        .distinct()
-    )
-    return set((await session.scalars(stmt)).all())
+    return {row[0]: (int(row[1] or 0), int(row[2] or 0)) for row in (await session.execute(stmt)).all()}
 
 
 async def in_line(session: AsyncSession, event_id: uuid.UUID) -> list[Attendee]:
@@ -176,26 +181,22 @@ async def history(session: AsyncSession, attendee_id: uuid.UUID) -> list[Attende
     return list((await session.scalars(stmt)).all())
 
 
-async def status_counts(session: AsyncSession, event_id: uuid.UUID) -> list[tuple[uuid.UUID, str, int]]:
+async def status_counts(
+    session: AsyncSession, event_id: uuid.UUID, now: datetime
+) -> list[tuple[uuid.UUID, str, int, int]]:
+    """(ticket type, status, attendees, of them holding an open offer). One query."""
+    open_offer = and_(Attendee.status == S.WAITLISTED.value, Attendee.offer_expires_at > now)
     stmt = (
-        select(Attendee.ticket_type_id, Attendee.status, func.count(Attendee.id))
+        select(
+            Attendee.ticket_type_id,
+            Attendee.status,
+            func.count(Attendee.id),
+            func.sum(case((open_offer, 1), else_=0)),
+        )
         .where(Attendee.event_id == event_id)
         .group_by(Attendee.ticket_type_id, Attendee.status)
     )
-    return [(r[0], r[1], int(r[2])) for r in (await session.execute(stmt)).all()]
-
-
-async def offers_held(session: AsyncSession, event_id: uuid.UUID, now: datetime) -> dict[uuid.UUID, int]:
-    stmt = (
-        select(Attendee.ticket_type_id, func.count(Attendee.id))
-        .where(
-            Attendee.event_id == event_id,
-            Attendee.status == S.WAITLISTED.value,
-            Attendee.offer_expires_at > now,
-        )
-        .group_by(Attendee.ticket_type_id)
-    )
-    return {r[0]: int(r[1]) for r in (await session.execute(stmt)).all()}
+    return [(r[0], r[1], int(r[2]), int(r[3] or 0)) for r in (await session.execute(stmt)).all()]
 
 
 # Lists and export ---------------------------------------------------------------------------

@@ -107,12 +107,13 @@ async def register(
     if await repository.active_by_email(session, event.id, email):
         raise AlreadyRegistered(f"{email} is already registered for this event")
     locked = await repository.lock_event(session, event.id)
-    ticket_type_locked = await repository.lock_ticket_type(session, event.id, ticket_type.id)
+    types = {t.id: t for t in await repository.ticket_types(session, event.id, fresh=True)}
+    ticket_type_locked = types.get(ticket_type.id)
     if locked is None or ticket_type_locked is None:
         raise NotFound("No such event")
     now = utcnow()
     use = await usage(session, event.id, now)
-    seated = use.has_seat(locked, ticket_type_locked) and not await someone_ahead(session, locked, use)
+    seated = use.has_seat(locked, ticket_type_locked) and not someone_ahead(use, types)
     if not seated and not locked.waitlist_enabled:
         raise CapacityFull("The event is full and has no waitlist")
     attendee = Attendee(

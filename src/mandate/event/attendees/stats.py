@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mandate.event.attendees import repository
+from mandate.event.attendees.repository import SEATED_VALUES
 from mandate.event.attendees.schemas import CapacityOut, StatsOut, StatusCounts, TicketTypeStats
 from mandate.event.models import Event
 from mandate.kit.db import utcnow
@@ -18,15 +21,19 @@ def _capacity(used: int, total: int | None, held: int) -> CapacityOut:
 async def event_stats(session: AsyncSession, event: Event) -> StatsOut:
     now = utcnow()
     types = await repository.ticket_types(session, event.id)
-    counts = await repository.status_counts(session, event.id)
-    used = await repository.seats_used(session, event.id, now)
-    held = await repository.offers_held(session, event.id, now)
     overall = StatusCounts()
     per_type = {t.id: StatusCounts() for t in types}
-    for type_id, status, n in counts:
+    used: dict[uuid.UUID, int] = {}
+    held: dict[uuid.UUID, int] = {}
+    for type_id, status, n, offers in await repository.status_counts(session, event.id, now):
         setattr(overall, status, getattr(overall, status) + n)
         if type_id in per_type:
             setattr(per_type[type_id], status, getattr(per_type[type_id], status) + n)
+        held[type_id] = held.get(type_id, 0) + offers
+        if status in SEATED_VALUES:
+            used[type_id] = used.get(type_id, 0) + n
+    for type_id, offers in held.items():
+        used[type_id] = used.get(type_id, 0) + offers
     return StatsOut(
         event_id=event.id,
         counts=overall,
