@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from mandate.authz.roles import Permission
 from mandate.event import public, repository, service
+from mandate.event.forms import zone_of
 from mandate.event.models import EventStatus
 from mandate.event.public import by_day
 from mandate.kit.db import utcnow
@@ -45,8 +46,6 @@ FORMAT_LABELS = {"in_person": "In person", "virtual": "Online", "hybrid": "Hybri
 
 
 def _local(moment: Any, zone: str, fmt: str = "%a %d %b %Y, %H:%M") -> str:
-    from mandate.event.forms import zone_of
-
     return moment.astimezone(zone_of(zone)).strftime(fmt) if moment else ""
 
 
