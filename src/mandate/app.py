@@ -25,7 +25,7 @@ from mandate.runtime import build_runtime
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 VENDOR_DIR = Path(__file__).resolve().parents[2] / "node_modules"
-VENDOR_ASSETS = {"htmx": "htmx.org/dist", "htmx-sse": "htmx-ext-sse/dist"}
+VENDOR_ASSETS = {"htmx": "htmx.org/dist", "htmx-sse": "htmx-ext-sse/dist", "jsqr": "jsqr/dist"}
 
 
 def _routers() -> list[object]:

@@ -28,6 +28,9 @@ def routers() -> list[APIRouter]:
     from mandate.document.export_views import router as document_export_views
     from mandate.document.library.views import router as template_views
     from mandate.document.views import router as document_views
+    from mandate.event.attendees.door_views import router as event_door_views
+    from mandate.event.attendees.public_views import router as event_public_attendee_views
+    from mandate.event.attendees.views import router as event_attendee_views
     from mandate.event.views import router as event_views
     from mandate.event.wizard import router as event_wizard
     from mandate.jobs.views import router as job_views
@@ -44,6 +47,9 @@ def routers() -> list[APIRouter]:
         document_views,
         document_editor_views,
         template_views,
+        event_attendee_views,
+        event_door_views,
+        event_public_attendee_views,
         event_wizard,
         event_views,
         organization_views,

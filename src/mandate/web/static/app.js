@@ -74,3 +74,11 @@ document.addEventListener("htmx:sseOpen", (event) => {
   }));
   source.addEventListener("reload", (message) => rememberLivePosition(zone, message.lastEventId));
 });
+
+// A live refresh would close a confirm step someone has open (e.g. "Cancel…" on a busy attendee
+// list); skip it then. The action's own answer, or the next change, brings the region up to date.
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const elt = event.detail.elt;
+  const live = (elt.getAttribute("hx-trigger") || "").includes("sse:");
+  if (live && elt.querySelector("details.confirm[open]")) event.preventDefault();
+});
