@@ -168,6 +168,7 @@ async def set_status(
     verb = action or to.value
     audit(session, actor, attendee, f"event.attendee.{verb}", {"from": before.value, "to": to.value, "reason": reason})
     await announce(session, event, attendee, verb)
+    await session.flush()  # counters read next in this request (dashboard, door) must see the change
 
 
 def _check_allowed(current: AttendeeStatus, to: AttendeeStatus, actor: Actor) -> None:
