@@ -20,7 +20,7 @@ setup: $(BIN)/mandate assets
 
 assets:
 	@if command -v npm >/dev/null 2>&1; then \
-		[ -d node_modules/htmx.org ] || npm ci --no-audit --no-fund --loglevel=error; \
+		[ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error; \
 	else echo "npm not found: serving pages without htmx (every form still works)"; fi
 
 run: setup
