@@ -85,6 +85,8 @@ class Settings(BaseSettings):
     password_resets_per_ip: str = "30 per hour"
     event_registrations_per_ip: str = "30 per minute"
     event_registrations_per_email: str = "5 per hour"
+    # Ticket links (read, cancel, claim) per IP: codes are unguessable; this caps scanning and abuse.
+    event_ticket_requests_per_ip: str = "120 per minute"
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

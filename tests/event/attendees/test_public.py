@@ -121,6 +121,21 @@ class TestRateLimits:
         assert_problem(await public_register(client, setup, "third@example.com"), 429, "too_many_requests")
 
 
+class TestTicketLinkRateLimit:
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        return settings.model_copy(update={"event_ticket_requests_per_ip": "3 per minute"})
+
+    async def test_reads_and_unknown_codes_count_per_ip(self, client: httpx.AsyncClient, setup: Setup) -> None:
+        ticket = await setup.registered()
+        assert (await client.get(f"/api/public/tickets/{ticket['checkin_code']}")).status_code == 200
+        assert (await client.get("/api/public/tickets/no-such-ticket-code-x")).status_code == 404
+        assert (await client.post(f"/api/public/tickets/{ticket['checkin_code']}/claim")).status_code == 409
+        limited = await client.get(f"/api/public/tickets/{ticket['checkin_code']}")
+        assert_problem(limited, 429, "too_many_requests")
+        assert int(limited.headers["retry-after"]) >= 1
+
+
 class TestTicketLink:
     async def test_shows_the_ticket_with_the_join_url_only_when_registered(
         self, app: Any, orgs: OrgFactory, client: httpx.AsyncClient

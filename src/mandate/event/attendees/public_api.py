@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mandate.account.api import client_ip
@@ -60,6 +60,18 @@ def registration_policy(request: Request) -> RegistrationPolicy:
     settings = request.app.state.settings
     limiter: RateLimiter = request.app.state.login_policy.limiter
     return RegistrationPolicy(limiter, settings.event_registrations_per_ip, settings.event_registrations_per_email)
+
+
+def limit_ticket_requests(request: Request) -> None:
+    """Every ticket-link request counts against the caller's IP (429 past the limit)."""
+    rule: str = request.app.state.settings.event_ticket_requests_per_ip
+    limiter: RateLimiter = request.app.state.login_policy.limiter
+    ip = client_ip(request)
+    limiter.require(rule, "event-ticket-ip", ip)
+    limiter.hit(rule, "event-ticket-ip", ip)
+
+
+TICKET_LIMIT = [Depends(limit_ticket_requests)]
 
 
 async def _published_event(db: AsyncSession, org_slug: str, event_slug: str) -> Event:
@@ -156,20 +168,30 @@ async def ticket_out(db: AsyncSession, attendee: Attendee) -> PublicTicketOut:
     )
 
 
-@router.get("/tickets/{code}", response_model=PublicTicketOut, responses=responses(404))
+@router.get("/tickets/{code}", response_model=PublicTicketOut, responses=responses(404, 429), dependencies=TICKET_LIMIT)
 async def get_ticket(code: str, db: DbSession) -> PublicTicketOut:
     """The ticket behind a `/t/{code}` link; the join URL only while registered or checked in."""
     return await ticket_out(db, await _ticket(db, code))
 
 
-@router.post("/tickets/{code}/cancel", response_model=PublicTicketOut, responses=responses(404, 409))
+@router.post(
+    "/tickets/{code}/cancel",
+    response_model=PublicTicketOut,
+    responses=responses(404, 409, 429),
+    dependencies=TICKET_LIMIT,
+)
 async def cancel_ticket(code: str, db: DbSession) -> PublicTicketOut:
     """Self-service cancel until the event starts (409 `event_started`); the freed seat is offered on."""
     attendee = await offers.self_cancel(db, await _ticket(db, code))
     return await ticket_out(db, attendee)
 
 
-@router.post("/tickets/{code}/claim", response_model=PublicTicketOut, responses=responses(404, 409))
+@router.post(
+    "/tickets/{code}/claim",
+    response_model=PublicTicketOut,
+    responses=responses(404, 409, 429),
+    dependencies=TICKET_LIMIT,
+)
 async def claim_ticket(code: str, db: DbSession) -> PublicTicketOut:
     """Claims the seat offered from the waitlist; 409 `offer_not_open` with a `reason` otherwise."""
     attendee = await offers.claim(db, await _ticket(db, code))

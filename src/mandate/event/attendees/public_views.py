@@ -46,13 +46,13 @@ async def _ticket_context(db: AsyncSession, code: str) -> dict[str, object]:
     return {"t": ticket, "event": ticket.event, "qr": qr_svg(ticket.checkin_code, label=label)}
 
 
-@router.get("/t/{code}")
+@router.get("/t/{code}", dependencies=public_api.TICKET_LIMIT)
 async def ticket(code: CodeParam, page: PageDep, db: DbSession) -> Response:
     context = await _ticket_context(db, code)
     return render(page.request, "event/ticket.html", page.context(**context), headers={"Cache-Control": "no-store"})
 
 
-@router.get("/t/{code}/print")
+@router.get("/t/{code}/print", dependencies=public_api.TICKET_LIMIT)
 async def ticket_print(code: CodeParam, page: PageDep, db: DbSession) -> Response:
     context = await _ticket_context(db, code)
     return render(
@@ -77,12 +77,12 @@ async def _self_service(request: Request, code: str, action: str, done: str, db:
     return response
 
 
-@router.post("/t/{code}/cancel", dependencies=[SameOrigin])
+@router.post("/t/{code}/cancel", dependencies=[SameOrigin, *public_api.TICKET_LIMIT])
 async def cancel(code: CodeParam, request: Request, db: DbSession) -> Response:
     return await _self_service(request, code, "cancel", "Your registration is cancelled.", db)
 
 
-@router.post("/t/{code}/claim", dependencies=[SameOrigin])
+@router.post("/t/{code}/claim", dependencies=[SameOrigin, *public_api.TICKET_LIMIT])
 async def claim(code: CodeParam, request: Request, db: DbSession) -> Response:
     return await _self_service(request, code, "claim", "You're registered. Your seat is confirmed.", db)
 
