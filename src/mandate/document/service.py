@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from mandate.audit.service import record
 from mandate.authz.context import OrgContext
@@ -200,7 +201,10 @@ async def _write_content(
     )
     if not saved:
         raise await _conflict(session, document.id)
-    await session.refresh(document)
+    # The UPDATE wrote exactly these values; record them as loaded instead of reading the row back.
+    written = {"content": content, "version": base_version + 1, "updated_by_id": ctx.user.id, "updated_at": now}
+    for attribute, value in written.items():
+        set_committed_value(document, attribute, value)
     announce_saved(session, ctx, document.id, document.version, now)
     return now
 
