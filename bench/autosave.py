@@ -20,7 +20,6 @@ import os
 import platform
 import secrets
 import sys
-import tempfile
 import time
 import uuid
 from dataclasses import asdict
@@ -29,7 +28,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.deals import PASSWORD, Row, Skip, git, prepared_database, render_table
+from bench.deals import PASSWORD, Row, git, prepared_database, run_backends
 from bench.floor_app import BODY_ENV
 from bench.load import LoadConfig, Sender, Target, measure
 from bench.servers import uvicorn_server
@@ -172,20 +171,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{config.concurrency} editors on separate documents, {config.rounds} interleaved rounds, 127.0.0.1",
         flush=True,
     )
-    rows: list[Row] = []
-    skipped: dict[str, str] = {}
     started = time.perf_counter()
-    for backend in backends:
-        with tempfile.TemporaryDirectory(prefix=f"mandate-bench-autosave-{backend}-") as tmp:
-            try:
-                rows += bench_backend(backend, config, Path(tmp), logs)
-            except Skip as exc:
-                skipped[backend] = str(exc)
-                print(f"  {backend}: SKIPPED: {exc}", flush=True)
-    print()
-    print(render_table(rows))
-    for backend, reason in skipped.items():
-        print(f"skipped {backend}: {reason}")
+    rows, skipped = run_backends("autosave", backends, lambda backend, work: bench_backend(backend, config, work, logs))
     report = {
         "benchmark": "autosave",
         "measured_at": datetime.now(UTC).isoformat(),

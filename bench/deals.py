@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -324,6 +324,27 @@ def git(*args: str) -> str | None:
     return out.stdout.strip()
 
 
+def run_backends(
+    name: str, backends: list[str], bench: Callable[[str, Path], list[Row]]
+) -> tuple[list[Row], dict[str, str]]:
+    """Each backend in a scratch directory; a backend that cannot run here is skipped with its reason.
+    Prints the table and the skips."""
+    rows: list[Row] = []
+    skipped: dict[str, str] = {}
+    for backend in backends:
+        with tempfile.TemporaryDirectory(prefix=f"mandate-bench-{name}-{backend}-") as tmp:
+            try:
+                rows += bench(backend, Path(tmp))
+            except Skip as exc:
+                skipped[backend] = str(exc)
+                print(f"  {backend}: SKIPPED: {exc}", flush=True)
+    print()
+    print(render_table(rows))
+    for backend, reason in skipped.items():
+        print(f"skipped {backend}: {reason}")
+    return rows, skipped
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.deals", description=__doc__)
     parser.add_argument("--requests", type=int, default=2000, help="measured requests per target")
@@ -362,20 +383,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{config.rounds} interleaved rounds, 127.0.0.1",
         flush=True,
     )
-    rows: list[Row] = []
-    skipped: dict[str, str] = {}
     started = time.perf_counter()
-    for backend in backends:
-        with tempfile.TemporaryDirectory(prefix=f"mandate-bench-{backend}-") as tmp:
-            try:
-                rows += bench_backend(backend, config, Path(tmp), logs)
-            except Skip as exc:
-                skipped[backend] = str(exc)
-                print(f"  {backend}: SKIPPED: {exc}", flush=True)
-    print()
-    print(render_table(rows))
-    for backend, reason in skipped.items():
-        print(f"skipped {backend}: {reason}")
+    rows, skipped = run_backends("deals", backends, lambda backend, work: bench_backend(backend, config, work, logs))
     result = verdicts(rows)
     print(verdict_line(result))
     report = {
