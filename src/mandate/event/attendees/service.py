@@ -101,9 +101,11 @@ async def register(
     *,
     source: AttendeeSource,
     actor: Actor,
+    confirm: bool = False,
 ) -> Registration:
     """Everything that does not depend on the seat count happens before the event lock; under it,
-    two reads (the lock, one snapshot of the counts) and the inserts, so the lock is short."""
+    two reads (the lock, one snapshot of the counts) and the inserts, so the lock is short.
+    `confirm` queues the confirmation email, written before the lock (it does not depend on the seat)."""
     email = normalise_email(data.email)
     attendee = Attendee(
         id=uuid.uuid4(),
@@ -119,6 +121,9 @@ async def register(
     )
     if await repository.active_by_email(session, event.id, email):
         raise AlreadyRegistered(f"{email} is already registered for this event")
+    if confirm:
+        waitlist.send_confirmation_later(session, event.id, attendee.id)
+        await session.flush()
     locked = await repository.lock_event(session, event.id)
     now = utcnow()
     seats = await repository.seat_snapshot(session, event.id, now)
