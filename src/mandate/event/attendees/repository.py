@@ -31,11 +31,8 @@ async def get_ticket_type(session: AsyncSession, event_id: uuid.UUID, ticket_typ
     return await session.scalar(stmt)
 
 
-async def ticket_types(session: AsyncSession, event_id: uuid.UUID, *, fresh: bool = False) -> list[TicketType]:
-    """`fresh` re-reads quantities under the event lock instead of trusting the identity map."""
+async def ticket_types(session: AsyncSession, event_id: uuid.UUID) -> list[TicketType]:
     stmt = select(TicketType).where(TicketType.event_id == event_id).order_by(TicketType.position, TicketType.name)
-    if fresh:
-        stmt = stmt.execution_options(populate_existing=True)
     return list((await session.scalars(stmt)).all())
 
 
@@ -142,11 +139,6 @@ async def expired_offers(session: AsyncSession, event_id: uuid.UUID, now: dateti
         .order_by(Attendee.waitlist_seq)
     )
     return list((await session.scalars(stmt)).all())
-
-
-async def next_waitlist_seq(session: AsyncSession, event_id: uuid.UUID) -> int:
-    stmt = select(func.max(Attendee.waitlist_seq)).where(Attendee.event_id == event_id)
-    return int(await session.scalar(stmt) or 0) + 1
 
 
 async def waitlist_position(session: AsyncSession, attendee: Attendee) -> int | None:
