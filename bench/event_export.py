@@ -1,10 +1,10 @@
 """Benchmark: CSV export of an event's attendees through the API, beside a raw dump of the same rows.
 
 Run with ``python -m bench.event_export`` (part of ``make bench``). For 10,000 and 100,000 attendees
-on SQLite (and on PostgreSQL when MANDATE_BENCH_DATABASE_URL names a database this may drop and
-re-create) it seeds a fresh database, times the raw dump (``sqlite3 -csv`` / ``COPY ... TO STDOUT``;
-on SQLite also the stdlib sqlite3 module streaming into csv.writer, the floor of any Python server),
-then starts Mandate under uvicorn (one worker) and times ``GET /api/events/{id}/attendees/export``
+on SQLite and on PostgreSQL (MANDATE_BENCH_DATABASE_URL, default the local ``mandate_bench`` database,
+which this drops and re-creates) it seeds a fresh database, times the raw dump (``sqlite3 -csv`` /
+``COPY ... TO STDOUT``; on SQLite also the stdlib sqlite3 module streaming into csv.writer, the floor of
+any Python server), then starts Mandate under uvicorn (one worker) and times ``GET /api/events/{id}/attendees/export``
 read to the end over HTTP. The server's peak RSS (Linux VmHWM) is read after the exports; a fresh
 server per size shows whether memory grows with N. Targets: API/raw time ratio <= 3, peak RSS < 150 MB.
 
@@ -31,7 +31,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy.engine import make_url
 
-from bench.deals import Skip, prepare_postgres
+from bench.deals import DEFAULT_PG_URL, Skip, prepare_postgres
 from bench.event_seed import seed
 from bench.servers import uvicorn_server
 
@@ -143,7 +143,7 @@ def bench_one(backend: str, n: int, work: Path, logs: Path, repeats: int) -> Row
         db_path = data / "mandate.db"
         url = f"sqlite+aiosqlite:///{db_path}"
     else:
-        url = os.environ[PG_ENV]
+        url = os.environ.get(PG_ENV) or DEFAULT_PG_URL
         prepare_postgres(url)
     upgrade(url)
     seeded = asyncio.run(seed(url, capacity=None, attendees=n))
@@ -208,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=ARTIFACTS / "event_export.json")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
-    backends = ["sqlite"] + (["postgresql"] if os.environ.get(PG_ENV) else [])
+    backends = ["sqlite", "postgresql"]
     if shutil.which("sqlite3") is None:
         print("sqlite3 CLI not found: install it for the raw-dump floor")
         return 2
@@ -224,8 +224,6 @@ def main(argv: list[str] | None = None) -> int:
                 except Skip as exc:
                     print(f"  {backend}: SKIPPED: {exc}", flush=True)
                     break
-    if PG_ENV not in os.environ:
-        print(f"(PostgreSQL skipped: set {PG_ENV} to a database this may drop and re-create)")
     print()
     print(render(rows))
     meets = all(r.ratio <= TARGET_RATIO and r.peak_rss_mb < TARGET_RSS_MB for r in rows)

@@ -1,7 +1,8 @@
 """Benchmark: 200 concurrent public registrations for 50 seats on PostgreSQL, through the real HTTP stack.
 
-Run with ``python -m bench.event_registrations`` (part of ``make bench``); it needs
-MANDATE_BENCH_DATABASE_URL naming a PostgreSQL database this may drop and re-create (and uses Redis
+Run with ``python -m bench.event_registrations`` (part of ``make bench``); it uses
+MANDATE_BENCH_DATABASE_URL (default: the local ``mandate_bench`` database, as ``bench.deals``), a
+PostgreSQL database this drops and re-creates (and uses Redis
 for jobs and rate limits when MANDATE_BENCH_REDIS_URL is set). Mandate runs under uvicorn on 127.0.0.1
 (``--workers`` processes, embedded job threads); each round creates a published event with 50 seats
 and fires 200 registrations at once, one connection each. Reported per round: registrations/s
@@ -29,7 +30,7 @@ import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bench.deals import Skip, prepare_postgres
+from bench.deals import DEFAULT_PG_URL, Skip, prepare_postgres
 from bench.event_seed import Seeded, add_event, seed
 from bench.servers import uvicorn_server
 
@@ -181,10 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--output", type=Path, default=ARTIFACTS / "event_registrations.json")
     args = parser.parse_args(argv)
-    url = os.environ.get(PG_ENV)
-    if not url:
-        print(f"SKIPPED: set {PG_ENV} to a PostgreSQL database this may drop and re-create")
-        return 0
+    url = os.environ.get(PG_ENV) or DEFAULT_PG_URL
     logs = ARTIFACTS / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     try:

@@ -49,9 +49,12 @@ class Usage:
         self.per_type[ticket_type_id] = self.per_type.get(ticket_type_id, 0) - 1
 
 
-async def usage(session: AsyncSession, event_id: uuid.UUID, now: datetime) -> Usage:
-    counts = await repository.seat_counts(session, event_id, now)
+def usage_of(counts: dict[uuid.UUID, tuple[int, int]]) -> Usage:
     return Usage({t: held for t, (held, _) in counts.items()}, {t for t, (_, waiting) in counts.items() if waiting})
+
+
+async def usage(session: AsyncSession, event_id: uuid.UUID, now: datetime) -> Usage:
+    return usage_of(await repository.seat_counts(session, event_id, now))
 
 
 def someone_ahead(use: Usage, types: dict[uuid.UUID, TicketType]) -> bool:

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mandate.account.api import client_ip
-from mandate.event.attendees import emails, offers, repository, service, waitlist
+from mandate.event.attendees import emails, offers, repository, service
 from mandate.event.attendees.actors import ATTENDEE_ACTOR
 from mandate.event.attendees.schemas import (
     PublicEventOut,
@@ -117,8 +117,9 @@ async def register(
     registration_policy(request).check(client_ip(request), email)
     event = await _published_event(db, org_slug, event_slug)
     ticket_type = _check_on_sale(event, await repository.get_ticket_type(db, event.id, body.ticket_type_id))
-    done = await service.register(db, event, ticket_type, body, source=AttendeeSource.PUBLIC, actor=ATTENDEE_ACTOR)
-    waitlist.send_confirmation_later(db, event.id, done.attendee.id)
+    done = await service.register(
+        db, event, ticket_type, body, source=AttendeeSource.PUBLIC, actor=ATTENDEE_ACTOR, confirm=True
+    )
     return PublicRegistrationOut(
         status=S(done.attendee.status),
         ticket_url=emails.ticket_url(db, done.attendee),

@@ -31,11 +31,8 @@ async def get_ticket_type(session: AsyncSession, event_id: uuid.UUID, ticket_typ
     return await session.scalar(stmt)
 
 
-async def ticket_types(session: AsyncSession, event_id: uuid.UUID, *, fresh: bool = False) -> list[TicketType]:
-    """`fresh` re-reads quantities under the event lock instead of trusting the identity map."""
+async def ticket_types(session: AsyncSession, event_id: uuid.UUID) -> list[TicketType]:
     stmt = select(TicketType).where(TicketType.event_id == event_id).order_by(TicketType.position, TicketType.name)
-    if fresh:
-        stmt = stmt.execution_options(populate_existing=True)
     return list((await session.scalars(stmt)).all())
 
 
@@ -81,6 +78,42 @@ async def seat_counts(session: AsyncSession, event_id: uuid.UUID, now: datetime)
     return {row[0]: (int(row[1] or 0), int(row[2] or 0)) for row in (await session.execute(stmt)).all()}
 
 
+@dataclass(frozen=True)
+class SeatSnapshot:
+    """Everything a registration decides on, read under the event lock in one round trip."""
+
+    types: dict[uuid.UUID, TicketType]  # re-read: quantities as they are now
+    counts: dict[uuid.UUID, tuple[int, int]]  # per ticket type: seats held, in line without an offer
+    waitlisted: int  # attendees on the waitlist with a place in it
+    last_waitlist_seq: int
+
+
+async def seat_snapshot(session: AsyncSession, event_id: uuid.UUID, now: datetime) -> SeatSnapshot:
+    """The event's ticket types with their seat counts, the waitlist's length and its last number."""
+    in_line = and_(Attendee.status == S.WAITLISTED.value, Attendee.offer_expires_at.is_(None))
+    listed = and_(Attendee.status == S.WAITLISTED.value, Attendee.waitlist_seq.is_not(None))
+    stmt = (
+        select(
+            TicketType,
+            func.sum(case((holds_seat(now), 1), else_=0)),
+            func.sum(case((in_line, 1), else_=0)),
+            func.sum(case((listed, 1), else_=0)),
+            func.max(Attendee.waitlist_seq),
+        )
+        .outerjoin(Attendee, and_(Attendee.ticket_type_id == TicketType.id, Attendee.event_id == event_id))
+        .where(TicketType.event_id == event_id)
+        .group_by(TicketType.id)
+        .execution_options(populate_existing=True)
+    )
+    rows = (await session.execute(stmt)).all()
+    return SeatSnapshot(
+        types={row[0].id: row[0] for row in rows},
+        counts={row[0].id: (int(row[1] or 0), int(row[2] or 0)) for row in rows},
+        waitlisted=sum(int(row[3] or 0) for row in rows),
+        last_waitlist_seq=max((int(row[4] or 0) for row in rows), default=0),
+    )
+
+
 async def in_line(session: AsyncSession, event_id: uuid.UUID) -> list[Attendee]:
     """Waitlisted without an offer, first in line first."""
     stmt = (
@@ -106,11 +139,6 @@ async def expired_offers(session: AsyncSession, event_id: uuid.UUID, now: dateti
         .order_by(Attendee.waitlist_seq)
     )
     return list((await session.scalars(stmt)).all())
-
-
-async def next_waitlist_seq(session: AsyncSession, event_id: uuid.UUID) -> int:
-    stmt = select(func.max(Attendee.waitlist_seq)).where(Attendee.event_id == event_id)
-    return int(await session.scalar(stmt) or 0) + 1
 
 
 async def waitlist_position(session: AsyncSession, attendee: Attendee) -> int | None:

@@ -15,7 +15,7 @@ from mandate.authz.context import OrgContext
 from mandate.authz.roles import Permission
 from mandate.event.attendees import repository, waitlist
 from mandate.event.attendees.actors import Actor, audit, write_history
-from mandate.event.attendees.capacity import CapacityFull, someone_ahead, usage
+from mandate.event.attendees.capacity import CapacityFull, someone_ahead, usage, usage_of
 from mandate.event.attendees.live import announce
 from mandate.event.attendees.schemas import AttendeeCreate, AttendeeUpdate
 from mandate.event.models import Attendee, AttendeeSource, AttendeeStatus, Event, TicketType
@@ -101,45 +101,51 @@ async def register(
     *,
     source: AttendeeSource,
     actor: Actor,
+    confirm: bool = False,
 ) -> Registration:
+    """Everything that does not depend on the seat count happens before the event lock; under it,
+    two reads (the lock, one snapshot of the counts) and the inserts, so the lock is short.
+    `confirm` queues the confirmation email, written before the lock (it does not depend on the seat)."""
     email = normalise_email(data.email)
-    name = clean(data.name, "name", required=True)
-    if await repository.active_by_email(session, event.id, email):
-        raise AlreadyRegistered(f"{email} is already registered for this event")
-    locked = await repository.lock_event(session, event.id)
-    types = {t.id: t for t in await repository.ticket_types(session, event.id, fresh=True)}
-    ticket_type_locked = types.get(ticket_type.id)
-    if locked is None or ticket_type_locked is None:
-        raise NotFound("No such event")
-    now = utcnow()
-    use = await usage(session, event.id, now)
-    seated = use.has_seat(locked, ticket_type_locked) and not someone_ahead(use, types)
-    if not seated and not locked.waitlist_enabled:
-        raise CapacityFull("The event is full and has no waitlist")
     attendee = Attendee(
         id=uuid.uuid4(),
-        organization_id=locked.organization_id,
-        event_id=locked.id,
-        ticket_type_id=ticket_type_locked.id,
-        name=name,
+        organization_id=event.organization_id,
+        event_id=event.id,
+        ticket_type_id=ticket_type.id,
+        name=clean(data.name, "name", required=True),
         email=email,
         company=clean(data.company, "company"),
         job_title=clean(data.job_title, "job_title"),
-        status=(S.REGISTERED if seated else S.WAITLISTED).value,
         source=source.value,
         checkin_code=secrets.token_urlsafe(CODE_BYTES),
-        registered_at=now,
-        waitlist_seq=None if seated else await repository.next_waitlist_seq(session, locked.id),
     )
-    try:
-        async with session.begin_nested():
-            session.add(attendee)
-    except IntegrityError as exc:  # the same email registered a moment ago, between check and insert
-        raise AlreadyRegistered(f"{email} is already registered for this event") from exc
+    if await repository.active_by_email(session, event.id, email):
+        raise AlreadyRegistered(f"{email} is already registered for this event")
+    if confirm:
+        waitlist.send_confirmation_later(session, event.id, attendee.id)
+        await session.flush()
+    locked = await repository.lock_event(session, event.id)
+    now = utcnow()
+    seats = await repository.seat_snapshot(session, event.id, now)
+    ticket_type_locked = seats.types.get(ticket_type.id)
+    if locked is None or ticket_type_locked is None:
+        raise NotFound("No such event")
+    use = usage_of(seats.counts)
+    seated = use.has_seat(locked, ticket_type_locked) and not someone_ahead(use, seats.types)
+    if not seated and not locked.waitlist_enabled:
+        raise CapacityFull("The event is full and has no waitlist")
+    attendee.status = (S.REGISTERED if seated else S.WAITLISTED).value
+    attendee.registered_at = now
+    attendee.waitlist_seq = None if seated else seats.last_waitlist_seq + 1
+    session.add(attendee)
     write_history(session, actor, attendee, kind="status", to_status=attendee.status, reason="registration")
     audit(session, actor, attendee, f"event.attendee.{attendee.status}", {"email": email, "source": source.value})
     await announce(session, locked, attendee, attendee.status)
-    return Registration(attendee, await repository.waitlist_position(session, attendee))
+    try:
+        await session.flush()  # the request rolls back on the error below: no savepoint needed
+    except IntegrityError as exc:  # the same email registered a moment ago, between check and insert
+        raise AlreadyRegistered(f"{email} is already registered for this event") from exc
+    return Registration(attendee, None if seated else seats.waitlisted + 1)
 
 
 async def set_status(
