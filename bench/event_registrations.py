@@ -20,9 +20,13 @@ import json
 import os
 import secrets
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -32,7 +36,7 @@ from sqlalchemy.engine import make_url
 
 from bench.deals import DEFAULT_PG_URL, Skip, prepare_postgres
 from bench.event_seed import Seeded, add_event, seed
-from bench.servers import uvicorn_server
+from bench.servers import clean_env, uvicorn_server
 
 PG_ENV = "MANDATE_BENCH_DATABASE_URL"
 REDIS_ENV = "MANDATE_BENCH_REDIS_URL"
@@ -109,7 +113,28 @@ def registered_rows(url: str, slug: str) -> int:
         engine.dispose()
 
 
-def run(url: str, rounds: int, workers: int, logs: Path) -> list[Burst]:
+@contextmanager
+def job_worker(env: dict[str, str], enabled: bool, log: Path) -> Iterator[None]:
+    """Production shape: jobs leave the web processes for a `mandate worker` of their own."""
+    if not enabled:
+        yield
+        return
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "mandate.cli", "worker", "--workers", "2"],
+            env=clean_env(env),
+            cwd=ROOT,
+            stdout=out,
+            stderr=out,
+        )
+    try:
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def run(url: str, rounds: int, workers: int, logs: Path, *, separate_worker: bool = False) -> list[Burst]:
     from mandate.migrate import upgrade
 
     prepare_postgres(url)
@@ -127,7 +152,12 @@ def run(url: str, rounds: int, workers: int, logs: Path) -> list[Burst]:
         }
         if redis_url := os.environ.get(REDIS_ENV):  # production shape: jobs and rate limits on Redis
             env["MANDATE_REDIS_URL"] = redis_url
-        with uvicorn_server("registrations", "mandate.app:create_app", env=env, log_dir=logs, workers=workers) as app:
+        if separate_worker:
+            env["MANDATE_JOBS_IN_PROCESS"] = "false"
+        with (
+            job_worker(env, separate_worker, logs / "registrations-worker.log"),
+            uvicorn_server("registrations", "mandate.app:create_app", env=env, log_dir=logs, workers=workers) as app,
+        ):
             for n in range(rounds + 1):  # round 0 warms the workers up and is not reported
                 floor = asyncio.run(
                     burst("floor: GET /healthz", app.base_url, [("GET", "/healthz", None)] * REGISTRATIONS)
@@ -180,13 +210,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.event_registrations", description=__doc__)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument(
+        "--jobs",
+        choices=("in-process", "worker"),
+        default="in-process",
+        help="job threads inside the web processes (embedded default) or a separate `mandate worker` (production)",
+    )
     parser.add_argument("--output", type=Path, default=ARTIFACTS / "event_registrations.json")
     args = parser.parse_args(argv)
     url = os.environ.get(PG_ENV) or DEFAULT_PG_URL
     logs = ARTIFACTS / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     try:
-        rows = run(url, args.rounds, args.workers, logs)
+        rows = run(url, args.rounds, args.workers, logs, separate_worker=args.jobs == "worker")
     except Skip as exc:
         print(f"SKIPPED: {exc}")
         return 0
