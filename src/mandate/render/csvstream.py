@@ -14,7 +14,7 @@ from typing import Any
 BOM = "\ufeff".encode()
 CHUNK_BYTES = 64 * 1024
 # A cell starting with one of these is read as a formula by Excel, LibreOffice or Sheets.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value: Any) -> str:
@@ -22,7 +22,7 @@ def safe_cell(value: Any) -> str:
     if value is None:
         return ""
     text = value.isoformat() if isinstance(value, date) else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _safe_row(row: Sequence[Any]) -> list[str]:

@@ -13,6 +13,7 @@ import pytest
 
 from mandate.event.models import Attendee
 from mandate.kit.tenancy import set_organization
+from mandate.render.csvstream import safe_cell
 from tests.event.attendees.conftest import Setup, make_ticket_type
 from tests.helpers.api import assert_validation
 
@@ -154,6 +155,24 @@ class TestExportAttendees:
             await setup.org.viewer.client.get(f"{setup.base}/attendees/export", params={"status": "cancelled"})
         )
         assert [r[1] for r in filtered[1:]] == ['Zoë, "quoted"']
+
+    async def test_ids_times_and_numbers_read_the_same_on_every_database(self, app: Any, setup: Setup) -> None:
+        # PostgreSQL writes the file with COPY, SQLite through Python: the cells must not differ.
+        checked_in = BASE + timedelta(seconds=5, microseconds=250)
+        ada, bo = await insert_attendees(
+            app,
+            setup,
+            [
+                {"name": "Ada", "status": "checked_in", "registered_at": BASE, "checked_in_at": checked_in},
+                {"name": "Bo", "status": "waitlisted", "registered_at": BASE, "waitlist_seq": 7, "company": "\tTab"},
+            ],
+        )
+        rows = _parse(await setup.org.viewer.client.get(f"{setup.base}/attendees/export", params={"sort": "name"}))
+        assert rows[1][0] == str(ada.id) and rows[2][0] == str(bo.id)
+        assert rows[1][8:12] == [BASE.isoformat(), checked_in.isoformat(), "", ""]
+        assert rows[1][6] == "checked_in" and rows[2][11] == "7"
+        assert rows[2][3] == "'\tTab"
+        assert rows[1][12] == safe_cell(ada.checkin_code)
 
     async def test_many_rows_cross_batches_in_order(self, app: Any, setup: Setup) -> None:
         await insert_attendees(

@@ -11,13 +11,13 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from mandate.event.attendees import repository
 from mandate.event.attendees.schemas import AttendeeSort
 from mandate.event.models import Event
 from mandate.kit.tenancy import set_organization
-from mandate.render.csvstream import acsv_batches, safe_cell
+from mandate.render.csvstream import BOM, CHUNK_BYTES, acsv_batches, safe_cell
 
 HEADER = (
     "id",
@@ -73,6 +73,38 @@ async def stream(
     """Its own session: the request's closes when the route returns, before the body is sent."""
     async with factory() as session:
         set_organization(session, organization_id)
+        connection = await session.connection()
+        if connection.dialect.name == "postgresql":
+            async for chunk in _copied(connection, organization_id, event_id, flt, sort):
+                yield chunk
+            return
         batches = repository.export_batches(session, organization_id, event_id, flt, sort=sort)
         async for chunk in acsv_batches(HEADER, _escaped(batches), bom=True, escaped=True):
             yield chunk
+
+
+async def _copied(
+    connection: AsyncConnection,
+    organization_id: uuid.UUID,
+    event_id: uuid.UUID,
+    flt: repository.AttendeeFilter,
+    sort: AttendeeSort,
+) -> AsyncIterator[bytes]:
+    """PostgreSQL writes the CSV itself (`COPY ... TO STDOUT`): cells escaped and times formatted in
+    the query, the same text the Python path writes, at the speed of the server's own dump."""
+    query = repository.export_copy_query(organization_id, event_id, flt, sort)
+    compiled = query.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+    raw = await connection.get_raw_connection()
+    driver: Any = raw.driver_connection
+    header = BOM + (",".join(HEADER) + "\n").encode()
+    async with driver.cursor() as cursor:
+        copy_sql = f"COPY ({compiled.string}) TO STDOUT WITH (FORMAT csv)"
+        async with cursor.copy(copy_sql, compiled.params) as copy:
+            pending = bytearray(header)
+            async for data in copy:
+                pending += data
+                if len(pending) >= CHUNK_BYTES:
+                    yield bytes(pending)
+                    pending.clear()
+            if pending:
+                yield bytes(pending)
