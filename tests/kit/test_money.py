@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from mandate.kit.money import CURRENCIES, MAX_MINOR, Money, MoneyError, parse_money
@@ -27,19 +27,27 @@ class TestRoundTrip:
 
 
 class TestExactness:
+    @example(
+        number=Decimal("122070312.499999999999999999950000077463224292935607236021201438117836480166"), currency="AED"
+    )
     @given(
         number=st.decimals(min_value=0, max_value=10**12, allow_nan=False, allow_infinity=False, places=None),
         currency=currencies,
     )
     def test_never_returns_fractional_minor_units(self, number: Decimal, currency: str) -> None:
         text = f"{number:f}"
+        with localcontext() as exact:
+            # The oracle must not round either: the default 28 digits would call 0.4999…95 whole.
+            exact.prec = len(text) + 30
+            minor = number.scaleb(CURRENCIES[currency])
+            whole = minor == minor.to_integral_value()
         try:
             money = parse_money(text, default_currency=currency)
         except MoneyError:
-            assert number.scaleb(CURRENCIES[currency]) != number.scaleb(CURRENCIES[currency]).to_integral_value()
+            assert not whole
             return
         assert isinstance(money.amount_minor, int)
-        assert Decimal(money.amount_minor) == number.scaleb(CURRENCIES[currency])
+        assert whole and Decimal(money.amount_minor) == minor
 
     def test_many_digits_are_not_rounded_away(self) -> None:
         with pytest.raises(MoneyError):
