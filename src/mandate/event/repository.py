@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mandate.event.models import Attendee, AttendeeStatus, Event, EventSession, EventStatus, TicketType
@@ -18,7 +18,7 @@ from mandate.kit.tenancy import unscoped
 from mandate.organization.models import Organization
 
 LIST_SORT = "starts_at"
-_SEATED = (AttendeeStatus.REGISTERED.value, AttendeeStatus.CHECKED_IN.value)
+SEATED_VALUES = (AttendeeStatus.REGISTERED.value, AttendeeStatus.CHECKED_IN.value)
 
 
 async def get_event(session: AsyncSession, event_id: uuid.UUID) -> Event | None:
@@ -136,18 +136,16 @@ async def count_by_status(session: AsyncSession) -> dict[str, int]:
 # --- Seats: shared with the attendee code -------------------------------------------------------
 
 
-def _seat_clause(now: datetime) -> Any:
-    """Registered and checked-in attendees take a seat, and so does an open waitlist offer."""
-    holding_offer = and_(
-        Attendee.status == AttendeeStatus.WAITLISTED.value,
-        Attendee.offer_expires_at.is_not(None),
-        Attendee.offer_expires_at > now,
+def holds_seat(now: datetime) -> ColumnElement[bool]:
+    """The one seat rule: registered, checked in, or waitlisted with an offer still open."""
+    return or_(
+        Attendee.status.in_(SEATED_VALUES),
+        and_(Attendee.status == AttendeeStatus.WAITLISTED.value, Attendee.offer_expires_at > now),
     )
-    return or_(Attendee.status.in_(_SEATED), holding_offer)
 
 
 async def seats_in_use(session: AsyncSession, event_id: uuid.UUID, ticket_type_id: uuid.UUID | None = None) -> int:
-    stmt = select(func.count(Attendee.id)).where(Attendee.event_id == event_id, _seat_clause(utcnow()))
+    stmt = select(func.count(Attendee.id)).where(Attendee.event_id == event_id, holds_seat(utcnow()))
     if ticket_type_id is not None:
         stmt = stmt.where(Attendee.ticket_type_id == ticket_type_id)
     return int(await session.scalar(stmt) or 0)
@@ -156,7 +154,7 @@ async def seats_in_use(session: AsyncSession, event_id: uuid.UUID, ticket_type_i
 async def seats_by_ticket_type(session: AsyncSession, event_id: uuid.UUID) -> dict[uuid.UUID, int]:
     stmt = (
         select(Attendee.ticket_type_id, func.count(Attendee.id))
-        .where(Attendee.event_id == event_id, _seat_clause(utcnow()))
+        .where(Attendee.event_id == event_id, holds_seat(utcnow()))
         .group_by(Attendee.ticket_type_id)
     )
     return {row[0]: int(row[1]) for row in (await session.execute(stmt)).all()}

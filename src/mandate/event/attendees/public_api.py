@@ -79,7 +79,7 @@ async def _published_event(db: AsyncSession, org_slug: str, event_slug: str) -> 
     if org is None:
         raise NotFound("No such event")
     set_organization(db, org.id)
-    event = await repository.event_by_slug(db, event_slug)
+    event = await repository.get_event_by_slug(db, event_slug)
     if event is None or event.status != EventStatus.PUBLISHED.value:
         raise NotFound("No such event")
     return event

@@ -13,7 +13,14 @@ from sqlalchemy import ColumnElement, Select, String, and_, case, cast, func, li
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mandate.event.attendees.schemas import AttendeeSort
-from mandate.event.models import Attendee, AttendeeHistory, AttendeeStatus, Event, TicketType
+from mandate.event.models import Attendee, AttendeeHistory, AttendeeStatus, TicketType
+
+# Event lookups, the seat rule and the lock are the event package's; attendee code reaches them here.
+from mandate.event.repository import SEATED_VALUES as SEATED_VALUES
+from mandate.event.repository import get_event as get_event
+from mandate.event.repository import get_event_by_slug as get_event_by_slug
+from mandate.event.repository import get_ticket_type as get_ticket_type
+from mandate.event.repository import holds_seat as holds_seat
 from mandate.event.repository import lock_event as lock_event
 from mandate.kit.errors import ValidationFailed
 from mandate.kit.pagination import Cursor, Page, decode_cursor, encode_cursor
@@ -21,25 +28,11 @@ from mandate.kit.tenancy import unscoped
 from mandate.render.csvstream import FORMULA_STARTS
 
 S = AttendeeStatus
-SEATED_VALUES = (S.REGISTERED.value, S.CHECKED_IN.value)
-
-
-async def get_event(session: AsyncSession, event_id: uuid.UUID) -> Event | None:
-    return await session.scalar(select(Event).where(Event.id == event_id))
-
-
-async def get_ticket_type(session: AsyncSession, event_id: uuid.UUID, ticket_type_id: uuid.UUID) -> TicketType | None:
-    stmt = select(TicketType).where(TicketType.id == ticket_type_id, TicketType.event_id == event_id)
-    return await session.scalar(stmt)
 
 
 async def ticket_types(session: AsyncSession, event_id: uuid.UUID) -> list[TicketType]:
     stmt = select(TicketType).where(TicketType.event_id == event_id).order_by(TicketType.position, TicketType.name)
     return list((await session.scalars(stmt)).all())
-
-
-async def event_by_slug(session: AsyncSession, slug: str) -> Event | None:
-    return await session.scalar(select(Event).where(Event.slug == slug))
 
 
 async def lock_ticket_type(session: AsyncSession, event_id: uuid.UUID, ticket_type_id: uuid.UUID) -> TicketType | None:
@@ -50,14 +43,6 @@ async def lock_ticket_type(session: AsyncSession, event_id: uuid.UUID, ticket_ty
         .execution_options(populate_existing=True)
     )
     return await session.scalar(stmt)
-
-
-def holds_seat(now: datetime) -> ColumnElement[bool]:
-    """Registered, checked in, or waitlisted with an open offer."""
-    return or_(
-        Attendee.status.in_(SEATED_VALUES),
-        and_(Attendee.status == S.WAITLISTED.value, Attendee.offer_expires_at > now),
-    )
 
 
 async def seats_used(session: AsyncSession, event_id: uuid.UUID, now: datetime) -> dict[uuid.UUID, int]:
